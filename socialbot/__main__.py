@@ -1,0 +1,5 @@
+"""Run the CLI as `python -m socialbot`."""
+
+from socialbot.cli import main
+
+main()

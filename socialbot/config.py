@@ -1,0 +1,419 @@
+"""feeds.toml + environment → validated settings; every error names the file and line or key."""
+
+from __future__ import annotations
+
+import os
+import re
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from socialbot.config_lines import find_line
+from socialbot.errors import UsageError
+from socialbot.networks import NETWORKS
+
+DEFAULT_CONFIG = "feeds.toml"
+DEFAULT_DATABASE_URL = "sqlite:///socialbot.db"
+SLUG = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
+ENV_NAME = re.compile(r"^[A-Z_][A-Z0-9_]*$")
+DURATION = re.compile(r"^(\d+)\s*([smhd])$")
+DURATION_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+# Python and pydantic type names → the words the TOML spec uses.
+TOML_TYPES = {
+    "bool": "boolean",
+    "int": "integer",
+    "float": "float",
+    "str": "string",
+    "string": "string",
+    "list": "array",
+    "tuple": "array",
+    "dict": "table",
+    "model": "table",
+}
+
+
+class Strict(BaseModel):
+    """A feeds.toml table: unknown keys and wrong types are errors, values never coerced."""
+
+    model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
+
+
+class SettingsTable(Strict):
+    """[settings]: options for the whole bot."""
+
+    database_url: str = DEFAULT_DATABASE_URL
+    timezone: str = "Europe/London"
+    collect_interval: str = "10m"
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"unknown time zone {value!r}; use an IANA name such as Europe/London") from None
+        return value
+
+    @field_validator("collect_interval")
+    @classmethod
+    def _duration(cls, value: str) -> str:
+        parse_duration(value)
+        return value
+
+    @property
+    def collect_interval_seconds(self) -> int:
+        """The collection interval in seconds."""
+        return parse_duration(self.collect_interval)
+
+
+class SourceTable(Strict):
+    """[[group.source]]: one account or feed of a group."""
+
+    network: str
+    handle: str | None = None
+    page: str | None = None
+    url: str | None = None
+    # True when the handle is a stand-in: the group's real account is not known yet.
+    placeholder: bool = False
+    include_replies: bool = False
+    include_reposts: bool = False
+
+    @field_validator("network")
+    @classmethod
+    def _known_network(cls, value: str) -> str:
+        if value not in NETWORKS:
+            raise ValueError(f"unknown network {value!r}; expected one of: {', '.join(sorted(NETWORKS))}")
+        return value
+
+    @property
+    def locator(self) -> str:
+        """The handle, page or URL that names this source on its network."""
+        value = getattr(self, NETWORKS[self.network].source_field)
+        assert isinstance(value, str)
+        return value
+
+
+class GroupTable(Strict):
+    """[[group]]: an affiliated organisation."""
+
+    slug: str
+    name: str = Field(min_length=1)
+    website: str | None = None
+    source: list[SourceTable] = Field(default_factory=list)
+
+    @field_validator("slug")
+    @classmethod
+    def _slug(cls, value: str) -> str:
+        if not SLUG.match(value):
+            raise ValueError(f"slug {value!r} must be lower-case letters, digits and single hyphens")
+        return value
+
+    @field_validator("website")
+    @classmethod
+    def _website(cls, value: str | None) -> str | None:
+        if value is not None and not re.match(r"^https?://\S+$", value):
+            raise ValueError(f"website {value!r} must be an http:// or https:// URL")
+        return value
+
+
+class AccountTable(Strict):
+    """[[account]]: one of the network's own publishing accounts."""
+
+    key: str
+    network: str
+    handle: str
+    name: str = ""
+    placeholder: bool = False
+    # Credential name → the environment variable that holds it; secrets never live in this file.
+    credentials: dict[str, str] = Field(default_factory=dict)
+
+    @field_validator("key")
+    @classmethod
+    def _key(cls, value: str) -> str:
+        if not SLUG.match(value):
+            raise ValueError(f"key {value!r} must be lower-case letters, digits and single hyphens")
+        return value
+
+
+class FeedsFile(Strict):
+    """The whole of feeds.toml."""
+
+    settings: SettingsTable = SettingsTable()
+    group: list[GroupTable] = Field(default_factory=list)
+    account: list[AccountTable] = Field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class ConfigIssue:
+    """One problem in feeds.toml, located by key path and, where known, line."""
+
+    path: tuple[str | int, ...]
+    message: str
+
+
+@dataclass(frozen=True)
+class Config:
+    """Validated settings: feeds.toml with the environment applied."""
+
+    path: Path
+    database_url: str
+    timezone: ZoneInfo
+    collect_interval: int
+    groups: tuple[GroupTable, ...]
+    accounts: tuple[AccountTable, ...]
+
+    def account(self, key: str) -> AccountTable | None:
+        """The publishing account with this key, if there is one."""
+        return next((a for a in self.accounts if a.key == key), None)
+
+
+class ConfigError(UsageError):
+    """feeds.toml is invalid; carries one line per problem."""
+
+    def __init__(self, lines: list[str]) -> None:
+        super().__init__("\n".join(lines))
+        self.lines = lines
+
+
+def parse_duration(value: str) -> int:
+    """Seconds in a duration such as "90s", "10m", "2h" or "1d"."""
+    match = DURATION.match(value.strip())
+    if not match or int(match.group(1)) == 0:
+        raise ValueError(
+            f'duration {value!r} must be a positive number and a unit: s, m, h or d (e.g. "10m")'
+        )
+    return int(match.group(1)) * DURATION_UNITS[match.group(2)]
+
+
+def config_path(option: str | None, env: Mapping[str, str]) -> Path:
+    """The feeds.toml to read: --config, else SOCIALBOT_CONFIG, else ./feeds.toml."""
+    return Path(option or env.get("SOCIALBOT_CONFIG") or DEFAULT_CONFIG)
+
+
+def load_config(path: Path, env: Mapping[str, str] | None = None, database_url: str | None = None) -> Config:
+    """Read and validate feeds.toml; raise ConfigError naming every problem, apply nothing."""
+    env = os.environ if env is None else env
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ConfigError([f"{path}: no such file; pass --config or set SOCIALBOT_CONFIG"]) from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError([f"{path}: cannot read: {exc}"]) from exc
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError([_syntax_error_line(path, exc)]) from exc
+    try:
+        feeds = FeedsFile.model_validate(data)
+    except ValidationError as exc:
+        issues = [_issue_from_pydantic(err, data) for err in exc.errors()]
+        raise ConfigError(_format(path, text, data, issues)) from exc
+    issues = check_consistency(feeds)
+    if issues:
+        raise ConfigError(_format(path, text, data, issues))
+    return Config(
+        path=path,
+        database_url=database_url or env.get("SOCIALBOT_DATABASE_URL") or feeds.settings.database_url,
+        timezone=ZoneInfo(feeds.settings.timezone),
+        collect_interval=feeds.settings.collect_interval_seconds,
+        groups=tuple(feeds.group),
+        accounts=tuple(feeds.account),
+    )
+
+
+def check_consistency(feeds: FeedsFile) -> list[ConfigIssue]:
+    """Rules across tables: unique slugs and keys, each source's locator, account credentials."""
+    issues: list[ConfigIssue] = []
+    seen_slugs: dict[str, int] = {}
+    seen_sources: dict[tuple[str, str] | None, str] = {}
+    for g, group in enumerate(feeds.group):
+        if group.slug in seen_slugs:
+            first = seen_slugs[group.slug]
+            issues.append(
+                ConfigIssue(
+                    ("group", g, "slug"),
+                    f"duplicate slug {group.slug!r}; group[{first}] has it too",
+                )
+            )
+        seen_slugs.setdefault(group.slug, g)
+        for s, source in enumerate(group.source):
+            where = ("group", g, "source", s)
+            source_issues = _check_source(where, source)
+            issues.extend(source_issues)
+            ident = (source.network, source.locator.lower()) if not source_issues else None
+            if ident in seen_sources:
+                field = NETWORKS[source.network].source_field
+                issues.append(
+                    ConfigIssue(
+                        (*where, field),
+                        f"{source.locator!r} is already a source of {seen_sources[ident]}",
+                    )
+                )
+            elif ident:
+                seen_sources[ident] = group.slug
+    seen_keys: set[str] = set()
+    for a, account in enumerate(feeds.account):
+        if account.key in seen_keys:
+            issues.append(ConfigIssue(("account", a, "key"), f"duplicate account key {account.key!r}"))
+        seen_keys.add(account.key)
+        issues.extend(_check_account(a, account))
+    return issues
+
+
+def _check_source(where: tuple[str | int, ...], source: SourceTable) -> list[ConfigIssue]:
+    info = NETWORKS[source.network]
+    issues = []
+    for other in ("handle", "page", "url"):
+        if other != info.source_field and getattr(source, other) is not None:
+            issues.append(
+                ConfigIssue(
+                    (*where, other),
+                    f"a {info.name} source is named by {info.source_field!r}, not {other!r}",
+                )
+            )
+    value = getattr(source, info.source_field)
+    if value is None:
+        issues.append(
+            ConfigIssue(
+                (*where, info.source_field),
+                f'missing; a {info.name} source needs {info.source_field} = "{info.source_example}"',
+            )
+        )
+    elif not info.source_pattern.match(value):
+        issues.append(
+            ConfigIssue(
+                (*where, info.source_field),
+                f'{value!r} is not a valid {info.label} {info.source_field} (e.g. "{info.source_example}")',
+            )
+        )
+    return issues
+
+
+def _check_account(a: int, account: AccountTable) -> list[ConfigIssue]:
+    info = NETWORKS.get(account.network)
+    if info is None:
+        return [
+            ConfigIssue(
+                ("account", a, "network"),
+                f"unknown network {account.network!r}; expected one of: {', '.join(sorted(NETWORKS))}",
+            )
+        ]
+    if not info.can_publish:
+        return [ConfigIssue(("account", a, "network"), f"socialbot cannot publish to {info.name}")]
+    issues = []
+    if not info.source_pattern.match(account.handle):
+        issues.append(
+            ConfigIssue(
+                ("account", a, "handle"),
+                f'{account.handle!r} is not a valid {info.label} handle (e.g. "{info.source_example}")',
+            )
+        )
+    for name in info.publish_credentials:
+        if name not in account.credentials:
+            issues.append(
+                ConfigIssue(
+                    ("account", a, "credentials"),
+                    f"missing {name!r}: name the environment variable that holds it",
+                )
+            )
+    for name, var in account.credentials.items():
+        if name not in info.publish_credentials:
+            issues.append(
+                ConfigIssue(
+                    ("account", a, "credentials", name),
+                    f"unknown credential; {info.name} takes: {', '.join(info.publish_credentials)}",
+                )
+            )
+        elif not ENV_NAME.match(var):
+            issues.append(
+                ConfigIssue(
+                    ("account", a, "credentials", name),
+                    "must be the NAME of an environment variable (A-Z, 0-9, _), never the secret itself",
+                )
+            )
+    return issues
+
+
+def missing_secrets(config: Config, env: Mapping[str, str] | None = None) -> list[str]:
+    """One line per account credential whose environment variable is unset or empty."""
+    env = os.environ if env is None else env
+    lines = []
+    for account in config.accounts:
+        for name, var in account.credentials.items():
+            if not env.get(var):
+                lines.append(
+                    f"{config.path}: account {account.key!r} ({account.network}): "
+                    f"environment variable {var} for {name} is not set"
+                )
+    return lines
+
+
+def _syntax_error_line(path: Path, exc: tomllib.TOMLDecodeError) -> str:
+    # tomllib reports "<msg> (at line L, column C)"; Python 3.14 adds .lineno as well.
+    message = str(exc)
+    match = re.search(r"\(at line (\d+), column (\d+)\)$", message)
+    if match:
+        reason = message[: match.start()].strip()
+        return f"{path}:{match.group(1)}:{match.group(2)}: TOML syntax error: {reason}"
+    return f"{path}: TOML syntax error: {message}"
+
+
+def _issue_from_pydantic(err: Any, data: dict[str, Any]) -> ConfigIssue:
+    path = tuple(err["loc"])
+    kind, value = err["type"], err.get("input")
+    if kind == "extra_forbidden":
+        message = f"unknown key {path[-1]!r}"
+    elif kind == "missing":
+        message = "missing; this key is required"
+    elif kind.endswith("_type"):
+        expected = kind.removesuffix("_type")
+        message = f"expected {_a(expected)}, got {_toml_type(value)} {_short(value)}"
+    elif kind == "value_error":
+        message = str(err["ctx"]["error"])
+    else:
+        message = err["msg"]
+    return ConfigIssue(path, message)
+
+
+def _toml_type(value: Any) -> str:
+    return TOML_TYPES.get(type(value).__name__, type(value).__name__)
+
+
+def _short(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+def _a(word: str) -> str:
+    word = TOML_TYPES.get(word, word)
+    return f"{'an' if word[0] in 'aeiou' else 'a'} {word}"
+
+
+def _format(path: Path, text: str, data: dict[str, Any], issues: list[ConfigIssue]) -> list[str]:
+    lines = []
+    for issue in issues:
+        line = find_line(text, issue.path)
+        where = f"{path}:{line}" if line else str(path)
+        lines.append(f"{where}: {_describe(issue.path, data)}: {issue.message}")
+    return lines
+
+
+def _describe(path: tuple[str | int, ...], data: dict[str, Any]) -> str:
+    """A key path people can find: group[3] ("brent-momentum").source[0].network."""
+    out, node = "", data
+    for part in path:
+        if isinstance(part, int):
+            out += f"[{part}]"
+            node = node[part] if isinstance(node, list) and part < len(node) else {}
+            name = node.get("slug") or node.get("key") if isinstance(node, dict) else None
+            if isinstance(name, str):
+                out += f" ({name!r})"
+        else:
+            out += f".{part}" if out else part
+            node = node.get(part, {}) if isinstance(node, dict) else {}
+    return out

@@ -1,0 +1,16 @@
+"""Mastodon (and other servers speaking its API)."""
+
+import re
+
+from socialbot.networks.base import NetworkInfo
+
+NETWORK = NetworkInfo(
+    name="mastodon",
+    label="Mastodon",
+    source_field="handle",
+    # user@instance, as shown on a profile, without the leading @.
+    source_pattern=re.compile(r"^[A-Za-z0-9_]{1,30}@[A-Za-z0-9.\-]+\.[A-Za-z]{2,}$"),
+    source_example="labourleft@mastodon.social",
+    publish_credentials=("access_token",),
+    hosts=("mastodon.social",),
+)

@@ -1,0 +1,23 @@
+"""The store: SQLAlchemy models, engines and migrations."""
+
+from socialbot.store.accounts import Account, AuditEvent, Role, User
+from socialbot.store.base import Base
+from socialbot.store.groups import Group, Source
+from socialbot.store.posts import Moderation, Post
+from socialbot.store.schedule import Delivery, DeliveryPart, DeliveryState, ScheduledPost
+
+__all__ = [
+    "Account",
+    "AuditEvent",
+    "Base",
+    "Delivery",
+    "DeliveryPart",
+    "DeliveryState",
+    "Group",
+    "Moderation",
+    "Post",
+    "Role",
+    "ScheduledPost",
+    "Source",
+    "User",
+]

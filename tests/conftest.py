@@ -1,0 +1,83 @@
+"""Shared fixtures: the store on SQLite and PostgreSQL, and the repository's paths."""
+
+from __future__ import annotations
+
+import os
+import re
+import uuid
+from collections import Counter
+from collections.abc import Iterator
+from pathlib import Path
+
+import psycopg
+import pytest
+from sqlalchemy import Engine, delete
+from sqlalchemy.orm import Session, sessionmaker
+
+from socialbot.store import Base
+from socialbot.store.engine import make_engine, session_factory
+from socialbot.store.migrate import upgrade
+
+ROOT = Path(__file__).resolve().parent.parent
+DATA = Path(__file__).resolve().parent / "data"
+# The PostgreSQL server the tests create their own database on (trust auth, as on CI).
+POSTGRES_ADMIN_DSN = os.environ.get("SOCIALBOT_TEST_POSTGRES", "postgresql://root@127.0.0.1:5432/test")
+BACKENDS = ["sqlite", "postgresql"]
+
+
+@pytest.fixture(scope="session")
+def postgres_url() -> Iterator[str]:
+    """A database of this test run's own on the local PostgreSQL, dropped afterwards."""
+    name = f"socialbot_test_{os.getpid()}_{uuid.uuid4().hex[:8]}"
+    try:
+        admin = psycopg.connect(POSTGRES_ADMIN_DSN, autocommit=True, connect_timeout=5)
+    except psycopg.OperationalError as exc:
+        pytest.fail(f"PostgreSQL at {POSTGRES_ADMIN_DSN} is not reachable ({exc}); `bash .ci/run` starts it")
+    with admin:
+        admin.execute(f'CREATE DATABASE "{name}"')
+        base = POSTGRES_ADMIN_DSN.rsplit("/", 1)[0]
+        yield f"{base.replace('postgresql://', 'postgresql+psycopg://')}/{name}"
+        admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture(scope="session", params=BACKENDS)
+def store_engine(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Engine]:
+    """A migrated engine, once per backend; tests marked `store` run on each."""
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path_factory.mktemp('store') / 'socialbot.db'}"
+    else:
+        url = request.getfixturevalue("postgres_url")
+    engine = make_engine(url)
+    upgrade(engine)
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture
+def db(store_engine: Engine) -> Iterator[sessionmaker[Session]]:
+    """Sessions on a migrated store that is emptied after the test."""
+    yield session_factory(store_engine)
+    with store_engine.begin() as connection:
+        for table in reversed(Base.metadata.sorted_tables):
+            connection.execute(delete(table))
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        if "store_engine" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.store)
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    # Shows that every store test ran on both databases, as the foundation issue asks.
+    counts: Counter[str] = Counter()
+    for report in terminalreporter.stats.get("passed", []):
+        if "store" in report.keywords:
+            params = re.split(r"[\[\]-]", report.nodeid)
+            backend = next((b for b in BACKENDS if b in params), "?")
+            counts[backend] += 1
+    if counts:
+        ran = ", ".join(f"{counts[b]} on {b}" for b in BACKENDS)
+        terminalreporter.write_line(f"store tests passed: {ran}")

@@ -1,0 +1,118 @@
+"""The `socialbot` command as people run it: exit codes, one-line errors, the set-up commands."""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import ROOT
+from tests.test_config import SANDBOX_ENV
+
+
+def socialbot(
+    *args: str, cwd: Path = ROOT, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
+    clean = {k: v for k, v in os.environ.items() if not k.startswith("SOCIALBOT_")}
+    return subprocess.run(
+        [sys.executable, "-m", "socialbot", *args],
+        cwd=cwd,
+        env={**clean, **(env or {})},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+
+def broken_copy(tmp_path: Path, old: str, new: str) -> Path:
+    text = (ROOT / "feeds.toml").read_text()
+    assert old in text
+    path = tmp_path / "feeds.toml"
+    path.write_text(text.replace(old, new, 1))
+    return path
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "expected"),
+    [
+        pytest.param('name = "Brent Momentum"', 'name = "Brent Momentum', "TOML syntax error", id="syntax"),
+        pytest.param(
+            'name = "Brent Momentum"',
+            'name = "Brent Momentum"\ncolour = "red"',
+            "group[10] ('brent-momentum').colour: unknown key 'colour'",
+            id="unknown-key",
+        ),
+        pytest.param(
+            'collect_interval = "10m"',
+            "collect_interval = 10",
+            "settings.collect_interval: expected a string, got integer 10",
+            id="wrong-type",
+        ),
+    ],
+)
+def test_config_check_on_a_broken_copy(tmp_path: Path, old: str, new: str, expected: str) -> None:
+    path = broken_copy(tmp_path, old, new)
+    result = socialbot("--config", str(path), "config", "check", env=SANDBOX_ENV)
+    assert result.returncode == 2
+    assert result.stdout == ""
+    lines = result.stderr.splitlines()
+    assert len(lines) == 1, result.stderr
+    assert lines[0].startswith(f"{path}:"), "names the file and the line"
+    assert expected in lines[0]
+    assert "Traceback" not in result.stderr
+
+
+def test_verbose_adds_the_traceback(tmp_path: Path) -> None:
+    path = broken_copy(tmp_path, 'collect_interval = "10m"', "collect_interval = 10")
+    result = socialbot("-v", "--config", str(path), "config", "check", env=SANDBOX_ENV)
+    assert result.returncode == 2
+    assert "Traceback" in result.stderr
+
+
+def test_config_check_reports_missing_secrets() -> None:
+    result = socialbot("config", "check")
+    assert result.returncode == 2
+    assert "environment variable SOCIALBOT_X_API_KEY for api_key is not set" in result.stderr
+
+
+def test_config_check_summary_never_prints_secret_values() -> None:
+    result = socialbot("config", "check", env=SANDBOX_ENV)
+    assert result.returncode == 0, result.stderr
+    assert "groups            34" in result.stdout
+    assert "$SOCIALBOT_X_API_KEY" in result.stdout
+    assert not any(value in result.stdout for value in SANDBOX_ENV.values())
+
+
+def test_bad_usage_exits_2() -> None:
+    result = socialbot("no-such-command")
+    assert result.returncode == 2
+    assert "No such command" in result.stderr
+
+
+def test_unreachable_database_is_one_line_exit_1(tmp_path: Path) -> None:
+    result = socialbot("--database-url", "postgresql://nobody@127.0.0.1:1/none", "db", "status")
+    assert result.returncode == 1
+    assert result.stderr.startswith("socialbot: database: ")
+    assert len(result.stderr.strip().splitlines()) == 1
+
+
+def test_upgrade_and_sync_leave_every_group_in_the_database(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'bot.db'}"
+    assert socialbot("--database-url", url, "db", "upgrade").returncode == 0
+    first = socialbot("--database-url", url, "groups", "sync")
+    assert first.returncode == 0, first.stderr
+    assert "groups: 34 created" in first.stdout
+    again = socialbot("--database-url", url, "groups", "sync")
+    assert "groups: 0 created, 0 updated, 0 disabled" in again.stdout
+    with sqlite3.connect(tmp_path / "bot.db") as connection:
+        assert connection.execute("select count(*) from groups where enabled").fetchone() == (34,)
+        assert connection.execute("pragma journal_mode").fetchone() == ("wal",)
+
+
+def test_version() -> None:
+    result = socialbot("--version")
+    assert result.returncode == 0 and result.stdout.startswith("socialbot, version ")

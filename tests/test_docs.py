@@ -1,0 +1,47 @@
+"""The README documents every command, setting and environment variable (a Datasette habit)."""
+
+from __future__ import annotations
+
+import re
+
+import click
+import pytest
+
+from socialbot.cli import cli
+from socialbot.config import SettingsTable
+from tests.conftest import ROOT
+
+README = (ROOT / "README.md").read_text()
+
+
+def command_paths(group: click.Group, prefix: str = "socialbot") -> list[str]:
+    paths = []
+    for name, command in group.commands.items():
+        if isinstance(command, click.Group):
+            paths.extend(command_paths(command, f"{prefix} {name}"))
+        else:
+            paths.append(f"{prefix} {name}")
+    return paths
+
+
+@pytest.mark.parametrize("command", command_paths(cli))
+def test_every_command_is_documented(command: str) -> None:
+    assert f"`{command}`" in README
+
+
+@pytest.mark.parametrize("key", sorted(SettingsTable.model_fields))
+def test_every_setting_is_documented(key: str) -> None:
+    assert f"`{key}`" in README
+
+
+def test_every_environment_variable_is_documented() -> None:
+    used = set()
+    for path in (ROOT / "socialbot").rglob("*.py"):
+        used |= set(re.findall(r"\bSOCIALBOT_[A-Z_]+\b", path.read_text()))
+    missing = sorted(v for v in used if f"`{v}`" not in README)
+    assert not missing
+
+
+def test_readme_first_screen_has_the_two_commands() -> None:
+    first_screen = "\n".join(README.splitlines()[:24])
+    assert "make run" in first_screen and "make test" in first_screen
