@@ -8,6 +8,7 @@ import sys
 import traceback
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import click
 from rich.console import Console
@@ -174,6 +175,24 @@ def groups_list(app: App) -> None:
                 "yes" if group.enabled else "no",
             )
     Console().print(table)
+
+
+@cli.command("sandbox")
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option("--port", default=8099, show_default=True, help="Port to listen on.")
+@click.option("--seed", default=1, show_default=True, help="Seed of the generated accounts and posts.")
+@click.option("--latency", "latency_ms", default=0, show_default=True, help="Added to every answer, in ms.")
+@click.option("--state", "state_file", type=click.Path(dir_okay=False, path_type=Path),
+              help="Keep the published record (and the clock) in FILE across restarts.")
+@pass_app
+def sandbox(app: App, host: str, port: int, seed: int, latency_ms: int, state_file: Path | None) -> None:
+    """Serve the local imitation of X, Facebook, Bluesky, Mastodon and the groups' websites."""
+    from socialbot.sandbox.app import create_app
+    from socialbot.sandbox.server import serve
+
+    asgi = create_app(app.config, os.environ, seed=seed, latency_ms=latency_ms, state_file=state_file)
+    click.echo(f"sandbox: http://{host}:{port} ({len(asgi.state.world.accounts)} accounts, seed {seed})")
+    serve(asgi, host, port)
 
 
 def main(argv: Sequence[str] | None = None) -> None:

@@ -81,3 +81,21 @@ def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
     if counts:
         ran = ", ".join(f"{counts[b]} on {b}" for b in BACKENDS)
         terminalreporter.write_line(f"store tests passed: {ran}")
+
+
+@pytest.fixture(scope="session")
+def sandbox_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """One `socialbot sandbox` for the session, with a state file; tests clear faults after them."""
+    from tests.sandbox_server import running_sandbox
+
+    with running_sandbox(state=tmp_path_factory.mktemp("sandbox") / "state.json") as (base, _):
+        yield base
+
+
+@pytest.fixture
+def sandbox(sandbox_server: str) -> Iterator[str]:
+    """The sandbox's base URL; faults set by the test are cleared afterwards."""
+    import requests
+
+    yield sandbox_server
+    requests.delete(f"{sandbox_server}/_sandbox/faults", timeout=10).raise_for_status()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from datetime import datetime
+from collections.abc import Mapping
 from typing import Any, Protocol
 
 
@@ -20,8 +21,8 @@ class NetworkInfo:
     source_example: str
     # Credential names a publishing account must map to environment variables; empty = read-only.
     publish_credentials: tuple[str, ...] = ()
-    # The hosts the network's client talks to; the sandbox stands in for each of them.
-    hosts: tuple[str, ...] = ()
+    # The real hosts the network's clients talk to → the sandbox path prefix that stands in for each.
+    sandbox_hosts: Mapping[str, str] = field(default_factory=dict)
 
     @property
     def can_publish(self) -> bool:

@@ -14,5 +14,5 @@ NETWORK = NetworkInfo(
     ),
     source_example="labourleft.bsky.social",
     publish_credentials=("app_password",),
-    hosts=("public.api.bsky.app", "bsky.social"),
+    sandbox_hosts={"public.api.bsky.app": "bsky", "bsky.social": "bsky"},
 )

@@ -12,5 +12,5 @@ NETWORK = NetworkInfo(
     source_pattern=re.compile(r"^[A-Za-z0-9.\-]{2,100}$"),
     source_example="LabourLeftAlliance",
     publish_credentials=("page_token",),
-    hosts=("graph.facebook.com",),
+    sandbox_hosts={"graph.facebook.com": "facebook"},
 )

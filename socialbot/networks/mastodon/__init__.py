@@ -12,5 +12,5 @@ NETWORK = NetworkInfo(
     source_pattern=re.compile(r"^[A-Za-z0-9_]{1,30}@[A-Za-z0-9.\-]+\.[A-Za-z]{2,}$"),
     source_example="labourleft@mastodon.social",
     publish_credentials=("access_token",),
-    hosts=("mastodon.social",),
+    sandbox_hosts={"mastodon.social": "mastodon"},
 )

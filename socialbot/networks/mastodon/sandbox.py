@@ -1,0 +1,248 @@
+"""The sandbox's Mastodon REST API, as Mastodon.py calls it (docs.joinmastodon.org/methods/).
+
+mastodon.social is served under /mastodon; other servers' API under /web/HOST/api/.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import time
+from datetime import UTC, datetime
+from html import escape
+from typing import Any
+from urllib.parse import urlencode
+
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import BaseRoute, Route
+
+from socialbot.sandbox.http import RateLimits, bearer_token, json_response, token_problem
+from socialbot.sandbox.world import SandboxAccount, SandboxPost, World
+
+MAX_CHARS, URL_CHARS = 500, 23
+URL = re.compile(r"https?://\S+")
+# Documented default: 300 requests per 5 minutes per account (docs.joinmastodon.org/api/rate-limits).
+LIMIT, WINDOW = 300, 300
+IDEMPOTENCY_SECONDS = 3600
+
+
+def make_id(post: SandboxPost) -> str:
+    """A Mastodon snowflake: milliseconds, then 16 bits of sequence."""
+    return str((int(post.created_at.timestamp() * 1000) << 16) | (post.seq & 0xFFFF))
+
+
+def masto_time(at: datetime) -> str:
+    """ISO 8601 with milliseconds and Z."""
+    return at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.") + f"{at.microsecond // 1000:03d}Z"
+
+
+def counted_length(text: str) -> int:
+    """Mastodon's count: every URL is 23 characters, whatever its length."""
+    return len(URL.sub("x" * URL_CHARS, text))
+
+
+def api_error(message: str, status: int, headers: dict[str, str] | None = None) -> Response:
+    """Mastodon's error body: {"error": …}."""
+    return json_response({"error": message}, status, headers)
+
+
+class MastodonSandbox:
+    """Handlers for the Mastodon methods socialbot uses, over one World."""
+
+    def __init__(self, world: World, tokens: dict[str, str]) -> None:
+        self.world = world
+        self.tokens = tokens  # access token → user@server
+        self.limits = RateLimits()
+        self.idempotent: dict[tuple[str, str], tuple[float, dict[str, Any]]] = {}
+
+    def routes(self) -> dict[str, list[BaseRoute]]:
+        """The same API for mastodon.social and for every other server under /web/HOST."""
+        def api(prefix: str) -> list[BaseRoute]:
+            return [
+                Route(f"{prefix}/v1/accounts/lookup", self.lookup),
+                Route(f"{prefix}/v1/accounts/verify_credentials", self.verify_credentials),
+                Route(f"{prefix}/v1/accounts/{{id}}/statuses", self.statuses),
+                Route(f"{prefix}/v1/statuses", self.post_status, methods=["POST"]),
+                Route(f"{prefix}/v1/statuses/{{id}}", self.status, methods=["GET", "DELETE"]),
+                Route(f"{prefix}/v1/instance", self.instance),
+            ]
+
+        # Other servers' API is mounted at /web/HOST/api, ahead of the websites' catch-all.
+        return {"mastodon": api("/api"), "web/{host}/api": api("")}
+
+    def _server(self, request: Request) -> str:
+        return str(request.path_params.get("host", "mastodon.social"))
+
+    def _headers(self, caller: str) -> tuple[dict[str, str], bool]:
+        window = self.limits.take("api", caller, LIMIT, WINDOW)
+        reset = datetime.fromtimestamp(window.reset, UTC)
+        headers = {"X-RateLimit-Limit": str(window.limit), "X-RateLimit-Remaining": str(max(window.remaining, 0)),
+                   "X-RateLimit-Reset": masto_time(reset)}
+        return headers, window.remaining < 0
+
+    def _user(self, request: Request) -> tuple[SandboxAccount | None, Response | None]:
+        token = bearer_token(request.headers.get("authorization"))
+        problem = token_problem(token)
+        if problem:
+            message = "The access token was revoked" if problem == "revoked" else "The access token is invalid"
+            return None, api_error(message, 401)
+        owner = self.tokens.get(str(token)) or f"user_{hashlib.sha256(str(token).encode()).hexdigest()[:8]}@{self._server(request)}"
+        return self.world.ensure_account("mastodon", owner), None
+
+    def _account(self, key: str, server: str) -> SandboxAccount | None:
+        acct = key.lstrip("@")
+        if "@" not in acct:
+            acct = f"{acct}@{server}"
+        return self.world.account("mastodon", acct) or self.world.account("mastodon", key)
+
+    async def lookup(self, request: Request) -> Response:
+        account = self._account(request.query_params.get("acct", ""), self._server(request))
+        if account is None:
+            return api_error("Record not found", 404)
+        return json_response(account_json(account, self._server(request)))
+
+    async def verify_credentials(self, request: Request) -> Response:
+        account, refusal = self._user(request)
+        if refusal or account is None:
+            return refusal or api_error("The access token is invalid", 401)
+        return json_response(account_json(account, self._server(request)))
+
+    async def instance(self, request: Request) -> Response:
+        return json_response({"uri": self._server(request), "title": "Sandbox Mastodon", "version": "4.3.0",
+                              "configuration": {"statuses": {"max_characters": MAX_CHARS,
+                                                             "characters_reserved_per_url": URL_CHARS}}})
+
+    async def statuses(self, request: Request) -> Response:
+        caller = request.client.host if request.client else ""
+        headers, limited = self._headers(caller)
+        if limited:
+            return fault_response("rate_limited", int(time.time()) + WINDOW)
+        account = self.world.account("mastodon", request.path_params["id"])
+        if account is None:
+            return api_error("Record not found", 404, headers)
+        q = request.query_params
+        limit = min(max(int(q.get("limit", "20")), 1), 40)
+        posts = list(reversed(account.visible(self.world.now())))
+        if q.get("exclude_replies") in ("true", "1"):
+            posts = [p for p in posts if p.reply_to is None or p.reply_to.account is account]
+        if q.get("max_id"):
+            posts = [p for p in posts if int(p.id) < int(q["max_id"])]
+        if q.get("since_id"):
+            posts = [p for p in posts if int(p.id) > int(q["since_id"])]
+        if q.get("min_id"):
+            # min_id pages forward from it: the oldest newer posts first, returned newest first.
+            posts = sorted([p for p in posts if int(p.id) > int(q["min_id"])], key=lambda p: int(p.id))[:limit]
+            posts.reverse()
+        page = posts[:limit]
+        server = self._server(request)
+        if page:
+            base = str(request.url).split("?")[0].replace(str(request.base_url).rstrip("/"), f"https://{server}")
+            base = re.sub(r"https://[^/]+/(mastodon|web/[^/]+)/", f"https://{server}/", base)
+            keep = {k: v for k, v in q.items() if k not in ("max_id", "min_id", "since_id")}
+            headers["Link"] = (f'<{base}?{urlencode(keep | {"max_id": page[-1].id})}>; rel="next", '
+                               f'<{base}?{urlencode(keep | {"min_id": page[0].id})}>; rel="prev"')
+        return json_response([status_json(p, server) for p in page], headers=headers)
+
+    async def status(self, request: Request) -> Response:
+        post = self.world.post("mastodon", request.path_params["id"])
+        if post is None:
+            return api_error("Record not found", 404)
+        if request.method == "DELETE":
+            account, refusal = self._user(request)
+            if refusal or account is not post.account:
+                return refusal or api_error("This action is not allowed", 403)
+            self.world.delete(post)
+        return json_response(status_json(post, self._server(request)))
+
+    async def post_status(self, request: Request) -> Response:
+        account, refusal = self._user(request)
+        if refusal or account is None:
+            return refusal or api_error("The access token is invalid", 401)
+        headers, limited = self._headers(account.locator)
+        if limited:
+            return fault_response("rate_limited", int(time.time()) + WINDOW)
+        key = request.headers.get("idempotency-key")
+        if key:
+            # Replays of the same Idempotency-Key return the first result for an hour.
+            seen = self.idempotent.get((account.locator, key))
+            if seen and time.time() - seen[0] < IDEMPOTENCY_SECONDS:
+                return json_response(seen[1], headers=headers)
+        form = await request.form()
+        text = str(form.get("status", ""))
+        media_ids = [str(v) for v in form.getlist("media_ids[]")]
+        if not text and not media_ids:
+            return api_error("Validation failed: Text can't be blank", 422, headers)
+        if counted_length(text) > MAX_CHARS:
+            return api_error(f"Validation failed: Text character limit of {MAX_CHARS} exceeded", 422, headers)
+        reply_id = form.get("in_reply_to_id")
+        parent = self.world.post("mastodon", str(reply_id)) if reply_id else None
+        if reply_id and parent is None:
+            return api_error("Record not found", 404, headers)
+        post = self.world.publish(account, text, reply_to=parent, links=URL.findall(text), media_ids=media_ids,
+                                  meta={"idempotency_key": key} if key else None)
+        body = status_json(post, self._server(request))
+        if key:
+            self.idempotent[(account.locator, key)] = (time.time(), body)
+        return json_response(body, headers=headers)
+
+
+def account_json(account: SandboxAccount, server: str) -> dict[str, Any]:
+    """An Account entity."""
+    user, _, host = account.locator.partition("@")
+    host = host or server
+    return {"id": account.numeric_id, "username": user, "acct": user if host == server else f"{user}@{host}",
+            "display_name": account.name, "locked": False, "bot": False, "group": False,
+            "created_at": "2020-06-01T00:00:00.000Z", "note": "", "url": f"https://{host}/@{user}",
+            "avatar": f"https://{host}/avatars/original/missing.png", "followers_count": 100,
+            "following_count": 50, "statuses_count": len(account.posts), "fields": [], "emojis": []}
+
+
+def status_json(post: SandboxPost, server: str) -> dict[str, Any]:
+    """A Status entity; content is HTML, as Mastodon renders it."""
+    account = account_json(post.account, server)
+    host = account["url"].split("/")[2]
+    paragraphs = "".join(f"<p>{linkify(escape(p))}</p>" for p in post.text.split("\n\n") if p)
+    for link in post.links:
+        if link not in post.text:
+            paragraphs += f'<p><a href="{escape(link)}" rel="nofollow noopener" target="_blank">{escape(link)}</a></p>'
+    media = []
+    if post.image:
+        media.append({"id": str(post.seq), "type": "image", "url": f"https://{host}/media/sandbox{post.seq}.png",
+                      "preview_url": f"https://{host}/media/sandbox{post.seq}_small.png",
+                      "description": f"Photo from {post.account.name}",
+                      "meta": {"original": {"width": 1200, "height": 675}}})
+    return {"id": post.id, "created_at": masto_time(post.created_at),
+            "in_reply_to_id": post.reply_to.id if post.reply_to else None,
+            "in_reply_to_account_id": post.reply_to.account.numeric_id if post.reply_to else None,
+            "sensitive": False, "spoiler_text": "", "visibility": "public", "language": "en",
+            "uri": f"https://{host}/users/{account['username']}/statuses/{post.id}",
+            "url": f"https://{host}/@{account['username']}/{post.id}",
+            "replies_count": 0, "reblogs_count": post.seq % 4, "favourites_count": post.seq % 20,
+            "edited_at": masto_time(post.edited_at) if post.edited_at else None,
+            "content": paragraphs, "reblog": None, "account": account, "media_attachments": media,
+            "mentions": [], "tags": [{"name": t, "url": f"https://{host}/tags/{t}"}
+                                    for t in re.findall(r"#(\w+)", post.text)],
+            "emojis": [], "card": None, "poll": None}
+
+
+def linkify(text: str) -> str:
+    """Wrap escaped URLs in anchors, as Mastodon's formatter does."""
+    return URL.sub(lambda m: f'<a href="{m.group(0)}" rel="nofollow noopener" target="_blank">{m.group(0)}</a>', text)
+
+
+def fault_response(kind: str, reset: int) -> Response:
+    """Mastodon's answer for a fault the sandbox injects."""
+    if kind == "rate_limited":
+        at = masto_time(datetime.fromtimestamp(reset, UTC))
+        return api_error("Too many requests", 429, {"X-RateLimit-Limit": str(LIMIT), "X-RateLimit-Remaining": "0",
+                                                    "X-RateLimit-Reset": at})
+    if kind == "expired_token":
+        return api_error("The access token is invalid", 401)
+    return api_error("We're sorry, but something went wrong on our end.", 503)
+
+
+def build(world: World, tokens: dict[str, str]) -> MastodonSandbox:
+    """The Mastodon sandbox over world."""
+    return MastodonSandbox(world, tokens)
+

@@ -1,0 +1,500 @@
+"""The sandbox's X API v2 (and the v1.1 media upload), as tweepy 4.17's Client and API call them.
+
+Shapes follow the X API v2 reference (docs.x.com/x-api: "Get Posts by user ID", "Create Post",
+"Users lookup", "Media upload") and the responses tweepy parses in tweepy/client.py.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import itertools
+import re
+from datetime import datetime
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import BaseRoute, Route
+from twitter_text import parse_tweet
+
+from socialbot.sandbox.http import RateLimits, bearer_token, json_response, oauth1_params, token_problem
+from socialbot.sandbox.world import SandboxAccount, SandboxPost, World
+
+TWITTER_EPOCH_MS = 1288834974657
+URL = re.compile(r"https?://\S+")
+HASHTAG = re.compile(r"#(\w+)")
+MENTION = re.compile(r"@(\w{1,15})")
+# Documented 15-minute limits (docs.x.com/x-api/fundamentals/rate-limits), generous tier.
+READ_LIMIT, WRITE_LIMIT, WINDOW = 1500, 10000, 900
+DAY_LIMIT = 100000
+MAX_RESULTS = (5, 100)
+UNAUTHORIZED = {"title": "Unauthorized", "type": "about:blank", "status": 401, "detail": "Unauthorized"}
+APP_ONLY_FORBIDDEN = {
+    "title": "Unsupported Authentication",
+    "detail": "Authenticating with OAuth 2.0 Application-Only is forbidden for this endpoint.  Supported "
+    "authentication types are [OAuth 1.0a User Context, OAuth 2.0 User Context].",
+    "type": "https://api.twitter.com/2/problems/unsupported-authentication",
+    "status": 403,
+}
+DUPLICATE = {"detail": "You are not allowed to create a Tweet with duplicate content.", "type": "about:blank",
+             "title": "Forbidden", "status": 403}
+REPLY_NOT_ALLOWED = {
+    "detail": "Reply to this conversation is not allowed because you have not been mentioned or otherwise "
+    "engaged by the author of the post you are replying to.",
+    "type": "about:blank", "title": "Forbidden", "status": 403,
+}
+
+
+def make_id(post: SandboxPost) -> str:
+    """A snowflake id: milliseconds since X's epoch, then a sequence, so ids sort by time."""
+    ms = int(post.created_at.timestamp() * 1000)
+    return str(((ms - TWITTER_EPOCH_MS) << 22) | (post.seq & 0x3FFFFF))
+
+
+def x_time(at: datetime) -> str:
+    """X's timestamp: ISO 8601 with milliseconds and Z (tweepy's parse_datetime needs the .000)."""
+    return at.strftime("%Y-%m-%dT%H:%M:%S.") + f"{at.microsecond // 1000:03d}Z"
+
+
+def short_link(url: str, post: SandboxPost) -> str:
+    """The t.co link X puts in a post's text in place of url."""
+    return "https://t.co/" + hashlib.sha256(f"{url}{post.seq}".encode()).hexdigest()[:10]
+
+
+class TwitterSandbox:
+    """Handlers for the X endpoints socialbot uses, over one World."""
+
+    def __init__(self, world: World, tokens: dict[str, str]) -> None:
+        self.world = world
+        self.tokens = tokens  # access token → handle of the account it belongs to
+        self.limits = RateLimits()
+        self.media: dict[str, dict[str, Any]] = {}
+        self.media_ids = itertools.count(1_900_000_000_000_000_000)
+        self.reply_rule = False
+
+    def routes(self) -> dict[str, list[BaseRoute]]:
+        """Routes per sandbox prefix: the API host and the upload host."""
+        return {
+            "x": [
+                Route("/2/users/by/username/{username}", self.user_by_username),
+                Route("/2/users/by", self.users_by),
+                Route("/2/users/me", self.me),
+                Route("/2/users/{id:int}/tweets", self.user_tweets),
+                Route("/2/tweets/{id:int}", self.tweet_lookup, methods=["GET"]),
+                Route("/2/tweets/{id:int}", self.delete_tweet, methods=["DELETE"]),
+                Route("/2/tweets", self.create_tweet, methods=["POST"]),
+                Route("/2/media/upload", self.media_upload_v2, methods=["POST"]),
+            ],
+            "x-upload": [Route("/1.1/media/upload.json", self.media_upload_v1, methods=["POST"])],
+        }
+
+    # Authentication and limits --------------------------------------------------------------
+
+    def _caller(self, request: Request, write: bool) -> tuple[str | None, Response | None]:
+        """Who is calling (a token), or the answer X gives when it may not."""
+        header = request.headers.get("authorization")
+        oauth = oauth1_params(header)
+        if oauth:
+            problem = token_problem(oauth["oauth_token"]) or token_problem(oauth["oauth_consumer_key"])
+            return (None, json_response(UNAUTHORIZED, 401)) if problem else ("user:" + oauth["oauth_token"], None)
+        token = bearer_token(header)
+        if token_problem(token):
+            return None, json_response(UNAUTHORIZED, 401)
+        if write:
+            return None, json_response(APP_ONLY_FORBIDDEN, 403)
+        return "app:" + str(token), None
+
+    def _limited(self, endpoint: str, caller: str, limit: int) -> tuple[dict[str, str], Response | None]:
+        window = self.limits.take(endpoint, caller, limit, WINDOW)
+        headers = {"x-rate-limit-limit": str(window.limit), "x-rate-limit-remaining": str(max(window.remaining, 0)),
+                   "x-rate-limit-reset": str(window.reset)}
+        if window.remaining < 0:
+            return headers, rate_limited(window.reset, headers)
+        return headers, None
+
+    def _user_account(self, caller: str) -> SandboxAccount:
+        token = caller.removeprefix("user:")
+        handle = self.tokens.get(token) or "user_" + hashlib.sha256(token.encode()).hexdigest()[:8]
+        return self.world.ensure_account("twitter", handle)
+
+    # Users ----------------------------------------------------------------------------------
+
+    async def user_by_username(self, request: Request) -> Response:
+        caller, refusal = self._caller(request, write=False)
+        if refusal or caller is None:
+            return refusal or json_response(UNAUTHORIZED, 401)
+        headers, limited = self._limited("users/by/username", caller, 900)
+        if limited:
+            return limited
+        username = request.path_params["username"]
+        account = self.world.account("twitter", username)
+        if account is None:
+            # X answers an unknown user with 200, an errors array and no data.
+            return json_response({"errors": [not_found_user(username)]}, headers=headers)
+        return json_response({"data": user_json(account)}, headers=headers)
+
+    async def users_by(self, request: Request) -> Response:
+        caller, refusal = self._caller(request, write=False)
+        if refusal or caller is None:
+            return refusal or json_response(UNAUTHORIZED, 401)
+        names = [n for n in request.query_params.get("usernames", "").split(",") if n]
+        found = [self.world.account("twitter", n) for n in names]
+        body: dict[str, Any] = {}
+        if any(found):
+            body["data"] = [user_json(a) for a in found if a]
+        missing = [not_found_user(n) for n, a in zip(names, found, strict=True) if a is None]
+        if missing:
+            body["errors"] = missing
+        return json_response(body)
+
+    async def me(self, request: Request) -> Response:
+        caller, refusal = self._caller(request, write=True)
+        if refusal or caller is None:
+            return refusal or json_response(UNAUTHORIZED, 401)
+        return json_response({"data": user_json(self._user_account(caller))})
+
+    # Timelines ------------------------------------------------------------------------------
+
+    async def user_tweets(self, request: Request) -> Response:
+        caller, refusal = self._caller(request, write=False)
+        if refusal or caller is None:
+            return refusal or json_response(UNAUTHORIZED, 401)
+        headers, limited = self._limited("users/:id/tweets", caller, READ_LIMIT)
+        if limited:
+            return limited
+        q = request.query_params
+        try:
+            max_results = int(q.get("max_results", "10"))
+        except ValueError:
+            max_results = -1
+        if not MAX_RESULTS[0] <= max_results <= MAX_RESULTS[1]:
+            return json_response(invalid_param("max_results", q.get("max_results", ""),
+                                               "The `max_results` query parameter value [{}] is not between 5 and 100"
+                                               .format(q.get("max_results"))), 400, headers)
+        account = self.world.account("twitter", str(request.path_params["id"]))
+        if account is None:
+            return json_response({"errors": [{"value": str(request.path_params["id"]), "detail":
+                                  f"Could not find user with id: [{request.path_params['id']}].",
+                                  "title": "Not Found Error", "resource_type": "user", "parameter": "id",
+                                  "resource_id": str(request.path_params["id"]),
+                                  "type": "https://api.twitter.com/2/problems/resource-not-found"}]}, headers=headers)
+        posts = select_tweets(account.visible(self.world.now()), q)
+        if "pagination_token" in q:
+            # The token stands for a position (the last id served), so new posts cannot shift pages.
+            before = decode_token(q["pagination_token"])
+            posts = [p for p in posts if int(p.id) < before]
+        page = posts[:max_results]
+        if not page:
+            return json_response({"meta": {"result_count": 0}}, headers=headers)
+        body = render_timeline(page, q, account)
+        if len(posts) > max_results:
+            body["meta"]["next_token"] = encode_token(int(page[-1].id))
+        return json_response(body, headers=headers)
+
+    async def tweet_lookup(self, request: Request) -> Response:
+        caller, refusal = self._caller(request, write=False)
+        if refusal or caller is None:
+            return refusal or json_response(UNAUTHORIZED, 401)
+        post = self.world.post("twitter", str(request.path_params["id"]))
+        if post is None:
+            tweet_id = str(request.path_params["id"])
+            return json_response({"errors": [{"value": tweet_id, "detail": f"Could not find tweet with id: [{tweet_id}].",
+                                  "title": "Not Found Error", "resource_type": "tweet", "parameter": "id",
+                                  "resource_id": tweet_id, "type": "https://api.twitter.com/2/problems/resource-not-found"}]})
+        return json_response(render_timeline([post], request.query_params, post.account) | {"data": tweet_json(post, request.query_params)})
+
+    # Writing --------------------------------------------------------------------------------
+
+    async def create_tweet(self, request: Request) -> Response:
+        caller, refusal = self._caller(request, write=True)
+        if refusal or caller is None:
+            return refusal or json_response(UNAUTHORIZED, 401)
+        headers, limited = self._limited("POST /2/tweets", caller, WRITE_LIMIT)
+        if limited:
+            return limited
+        day = self.limits.take("POST /2/tweets 24h", caller, DAY_LIMIT, 86400)
+        headers |= {"x-app-limit-24hour-limit": str(day.limit), "x-app-limit-24hour-remaining": str(max(day.remaining, 0)),
+                    "x-app-limit-24hour-reset": str(day.reset), "x-user-limit-24hour-limit": str(day.limit),
+                    "x-user-limit-24hour-remaining": str(max(day.remaining, 0)), "x-user-limit-24hour-reset": str(day.reset)}
+        try:
+            body = await request.json()
+        except ValueError:
+            return json_response(invalid_request("Request body is not valid JSON."), 400, headers)
+        text = body.get("text", "") if isinstance(body, dict) else ""
+        account = self._user_account(caller)
+        problem = self._check_new_tweet(account, body, text)
+        if problem:
+            return json_response(problem[1], problem[0], headers)
+        reply_id = (body.get("reply") or {}).get("in_reply_to_tweet_id")
+        media_ids = [str(m) for m in (body.get("media") or {}).get("media_ids", [])]
+        post = self.world.publish(account, text, reply_to=self.world.post("twitter", str(reply_id)) if reply_id else None,
+                                  links=URL.findall(text), media_ids=media_ids)
+        return json_response({"data": {"id": post.id, "text": rendered_text(post), "edit_history_tweet_ids": [post.id]}},
+                             201, headers)
+
+    def _check_new_tweet(self, account: SandboxAccount, body: Any, text: str) -> tuple[int, dict[str, Any]] | None:
+        if not isinstance(body, dict) or (not text and not (body.get("media") or {}).get("media_ids")):
+            return 400, invalid_request("One or more parameters to your request was invalid.")
+        if text and not parse_tweet(text).valid:
+            return 400, {"errors": [{"message": "Your Tweet text is too long. For more information on how Twitter "
+                                     "determines text length see https://github.com/twitter/twitter-text."}],
+                         "title": "Invalid Request", "detail": "One or more parameters to your request was invalid.",
+                         "type": "https://api.twitter.com/2/problems/invalid-request"}
+        if any(p.text == text for p in account.visible(self.world.now())[-200:]):
+            return 403, DUPLICATE
+        reply_id = (body.get("reply") or {}).get("in_reply_to_tweet_id")
+        if reply_id is not None:
+            parent = self.world.post("twitter", str(reply_id))
+            if parent is None:
+                return 400, invalid_param("reply.in_reply_to_tweet_id", str(reply_id),
+                                          "The `reply.in_reply_to_tweet_id` query parameter value "
+                                          f"[{reply_id}] does not exist")
+            mentioned = f"@{account.handle.lower()}" in parent.text.lower()
+            if self.reply_rule and (parent.account is not account or self.reply_rule == "strict") and not mentioned:
+                return 403, REPLY_NOT_ALLOWED
+        for media_id in (body.get("media") or {}).get("media_ids", []):
+            if str(media_id) not in self.media:
+                return 400, invalid_param("media.media_ids", str(media_id), f"Your media IDs are invalid: [{media_id}]")
+        return None
+
+    async def delete_tweet(self, request: Request) -> Response:
+        caller, refusal = self._caller(request, write=True)
+        if refusal or caller is None:
+            return refusal or json_response(UNAUTHORIZED, 401)
+        post = self.world.post("twitter", str(request.path_params["id"]))
+        if post is None or post.account is not self._user_account(caller):
+            return json_response({"data": {"deleted": False}})
+        self.world.delete(post)
+        return json_response({"data": {"deleted": True}})
+
+    # Media ----------------------------------------------------------------------------------
+
+    async def media_upload_v1(self, request: Request) -> Response:
+        """v1.1 media/upload.json, simple and chunked (INIT / APPEND / FINALIZE), as tweepy.API does it."""
+        if not oauth1_params(request.headers.get("authorization")):
+            return json_response({"errors": [{"code": 32, "message": "Could not authenticate you."}]}, 401)
+        form = await request.form()
+        command = form.get("command")
+        if command == "INIT":
+            media_id = str(next(self.media_ids))
+            self.media[media_id] = {"size": int(str(form.get("total_bytes", 0))), "type": str(form.get("media_type", "")),
+                                    "received": 0}
+            return json_response({"media_id": int(media_id), "media_id_string": media_id, "expires_after_secs": 86400})
+        if command == "APPEND":
+            chunk = form.get("media")
+            media_id = str(form.get("media_id"))
+            if media_id in self.media and chunk is not None and not isinstance(chunk, str):
+                self.media[media_id]["received"] += len(await chunk.read())
+            return Response(status_code=204)
+        if command == "FINALIZE":
+            media_id = str(form.get("media_id"))
+            info = self.media.get(media_id)
+            if info is None:
+                return json_response({"errors": [{"code": 324, "message": "Invalid media id."}]}, 400)
+            self.world.record_media("twitter", media_id, info["received"], info["type"])
+            return json_response(media_v1_json(media_id, info["received"], info["type"]))
+        upload = form.get("media")
+        if upload is None or isinstance(upload, str):
+            return json_response({"errors": [{"code": 38, "message": "media parameter is missing."}]}, 400)
+        data = await upload.read()
+        media_id = str(next(self.media_ids))
+        self.media[media_id] = {"size": len(data), "type": upload.content_type or "image/png", "received": len(data)}
+        self.world.record_media("twitter", media_id, len(data), upload.content_type or "image/png")
+        return json_response(media_v1_json(media_id, len(data), upload.content_type or "image/png"))
+
+    async def media_upload_v2(self, request: Request) -> Response:
+        """v2 POST /2/media/upload (one-shot multipart), signed with OAuth 1.0a user context."""
+        caller, refusal = self._caller(request, write=True)
+        if refusal or caller is None:
+            return refusal or json_response(UNAUTHORIZED, 401)
+        form = await request.form()
+        upload = form.get("media")
+        if upload is None or isinstance(upload, str):
+            return json_response(invalid_param("media", "", "The `media` parameter is missing."), 400)
+        data = await upload.read()
+        media_id = str(next(self.media_ids))
+        media_type = str(form.get("media_type") or upload.content_type or "image/png")
+        self.media[media_id] = {"size": len(data), "type": media_type, "received": len(data)}
+        self.world.record_media("twitter", media_id, len(data), media_type)
+        return json_response({"data": {"id": media_id, "media_key": f"3_{media_id}", "size": len(data),
+                                       "expires_after_secs": 86400}})
+
+
+def rate_limited(reset: int, headers: dict[str, str] | None = None) -> Response:
+    """X's 429: always with x-rate-limit-reset, or tweepy's wait_on_rate_limit spins."""
+    headers = {"x-rate-limit-limit": "1", "x-rate-limit-remaining": "0", "x-rate-limit-reset": str(reset),
+               **(headers or {})}
+    headers["x-rate-limit-remaining"] = "0"
+    return json_response({"title": "Too Many Requests", "detail": "Too Many Requests", "type": "about:blank",
+                          "status": 429}, 429, headers)
+
+
+def fault_response(kind: str, reset: int) -> Response:
+    """The answer X gives for a fault the sandbox injects."""
+    if kind == "rate_limited":
+        return rate_limited(reset)
+    if kind == "expired_token":
+        return json_response(UNAUTHORIZED, 401)
+    return json_response({"title": "Service Unavailable", "detail": "Service Unavailable", "type": "about:blank",
+                          "status": 503}, 503)
+
+
+def select_tweets(posts: list[SandboxPost], q: Any) -> list[SandboxPost]:
+    """Newest first, filtered by since_id / until_id / times / exclude, capped at 3,200 as X does."""
+    since, until = q.get("since_id"), q.get("until_id")
+    exclude = set(q.get("exclude", "").split(","))
+    chosen = []
+    for post in reversed(posts):
+        number = int(post.id)
+        if (since and number <= int(since)) or (until and number >= int(until)):
+            continue
+        if "replies" in exclude and post.reply_to is not None:
+            continue
+        if q.get("start_time") and x_time(post.created_at) < q["start_time"].replace("Z", ".000Z")[:24]:
+            continue
+        if q.get("end_time") and x_time(post.created_at) > q["end_time"].replace("Z", ".000Z")[:24]:
+            continue
+        chosen.append(post)
+    return chosen[:3200]
+
+
+def render_timeline(page: list[SandboxPost], q: Any, account: SandboxAccount) -> dict[str, Any]:
+    """data, includes and meta as X returns them for a page of posts."""
+    expansions = set(q.get("expansions", "").split(","))
+    body: dict[str, Any] = {"data": [tweet_json(p, q) for p in page],
+                            "meta": {"result_count": len(page)}}
+    if page:
+        body["meta"] |= {"newest_id": page[0].id, "oldest_id": page[-1].id}
+    includes: dict[str, Any] = {}
+    if "attachments.media_keys" in expansions:
+        media = [media_json(p, q) for p in page if p.image]
+        if media:
+            includes["media"] = media
+    if "author_id" in expansions and page:
+        includes["users"] = [user_json(account)]
+    if includes:
+        body["includes"] = includes
+    return body
+
+
+def rendered_text(post: SandboxPost) -> str:
+    """The post's text as X shows it: every link replaced by (or followed by) its t.co form."""
+    text = post.text
+    for link in post.links:
+        short = short_link(link, post)
+        text = text.replace(link, short) if link in text else f"{text} {short}"
+    return text
+
+
+def tweet_json(post: SandboxPost, q: Any) -> dict[str, Any]:
+    """One tweet object with the fields asked for in tweet.fields."""
+    fields = set(q.get("tweet.fields", "").split(","))
+    text = rendered_text(post)
+    tweet: dict[str, Any] = {"id": post.id, "text": text, "edit_history_tweet_ids": [post.id]}
+    if "created_at" in fields:
+        tweet["created_at"] = x_time(post.created_at)
+    if "author_id" in fields:
+        tweet["author_id"] = post.account.numeric_id
+    if "conversation_id" in fields:
+        root = post
+        while root.reply_to is not None:
+            root = root.reply_to
+        tweet["conversation_id"] = root.id
+    if "entities" in fields:
+        entities = entities_json(post, text)
+        if entities:
+            tweet["entities"] = entities
+    if "attachments" in fields and post.image:
+        tweet["attachments"] = {"media_keys": [f"3_{post.id}"]}
+    if post.reply_to is not None and "referenced_tweets" in fields:
+        tweet["referenced_tweets"] = [{"type": "replied_to", "id": post.reply_to.id}]
+    if post.reply_to is not None and "in_reply_to_user_id" in fields:
+        tweet["in_reply_to_user_id"] = post.reply_to.account.numeric_id
+    if "public_metrics" in fields:
+        tweet["public_metrics"] = {"retweet_count": post.seq % 7, "reply_count": post.seq % 3,
+                                   "like_count": post.seq % 40, "quote_count": 0}
+    return tweet
+
+
+def entities_json(post: SandboxPost, text: str) -> dict[str, Any]:
+    """urls (with expanded_url, not t.co), hashtags and mentions, with code-point offsets."""
+    entities: dict[str, Any] = {}
+    urls = []
+    for link in post.links:
+        short = short_link(link, post)
+        start = text.find(short)
+        if start >= 0:
+            urls.append({"start": start, "end": start + len(short), "url": short, "expanded_url": link,
+                         "display_url": link.split("://", 1)[1][:26] + ("…" if len(link.split("://", 1)[1]) > 26 else "")})
+    if urls:
+        entities["urls"] = urls
+    tags = [{"start": m.start(), "end": m.end(), "tag": m.group(1)} for m in HASHTAG.finditer(text)]
+    if tags:
+        entities["hashtags"] = tags
+    mentions = [{"start": m.start(), "end": m.end(), "username": m.group(1)} for m in MENTION.finditer(text)]
+    if mentions:
+        entities["mentions"] = mentions
+    return entities
+
+
+def media_json(post: SandboxPost, q: Any) -> dict[str, Any]:
+    """The includes.media entry of a post's photo."""
+    fields = set(q.get("media.fields", "").split(","))
+    media: dict[str, Any] = {"media_key": f"3_{post.id}", "type": "photo"}
+    if "url" in fields:
+        media["url"] = f"https://pbs.twimg.com/media/sandbox{post.id}.png"
+    if "width" in fields or "height" in fields:
+        media |= {"width": 1200, "height": 675}
+    if "alt_text" in fields:
+        media["alt_text"] = f"Photo from {post.account.name}"
+    return media
+
+
+def media_v1_json(media_id: str, size: int, media_type: str) -> dict[str, Any]:
+    """The v1.1 upload answer tweepy's Media model reads."""
+    return {"media_id": int(media_id), "media_id_string": media_id, "size": size, "expires_after_secs": 86400,
+            "image": {"image_type": media_type, "w": 1200, "h": 675}}
+
+
+def user_json(account: SandboxAccount) -> dict[str, Any]:
+    """A user object with the default fields: id, name, username."""
+    return {"id": account.numeric_id, "name": account.name or account.handle, "username": account.handle}
+
+
+def not_found_user(username: str) -> dict[str, Any]:
+    """The errors entry X gives for an unknown username."""
+    return {"value": username, "detail": f"Could not find user with username: [{username}].", "title": "Not Found Error",
+            "resource_type": "user", "parameter": "username", "resource_id": username,
+            "type": "https://api.twitter.com/2/problems/resource-not-found"}
+
+
+def invalid_request(message: str) -> dict[str, Any]:
+    """X's 400 body for a malformed request."""
+    return {"errors": [{"message": message}], "title": "Invalid Request",
+            "detail": "One or more parameters to your request was invalid.",
+            "type": "https://api.twitter.com/2/problems/invalid-request"}
+
+
+def invalid_param(name: str, value: str, message: str) -> dict[str, Any]:
+    """X's 400 body naming the parameter at fault."""
+    return {"errors": [{"parameters": {name: [value]}, "message": message}], "title": "Invalid Request",
+            "detail": "One or more parameters to your request was invalid.",
+            "type": "https://api.twitter.com/2/problems/invalid-request"}
+
+
+def encode_token(last_id: int) -> str:
+    """An opaque pagination token standing for "older than last_id"."""
+    return f"7140dibdnow9c7btw{last_id:x}"
+
+
+def decode_token(token: str) -> int:
+    """The id a pagination token made by encode_token stands for (0 when it is not one of ours)."""
+    try:
+        return int(token.removeprefix("7140dibdnow9c7btw"), 16)
+    except ValueError:
+        return 0
+
+
+def build(world: World, tokens: dict[str, str]) -> TwitterSandbox:
+    """The twitter sandbox over world."""
+    return TwitterSandbox(world, tokens)
