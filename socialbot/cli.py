@@ -182,8 +182,12 @@ def groups_list(app: App) -> None:
 @click.option("--port", default=8099, show_default=True, help="Port to listen on.")
 @click.option("--seed", default=1, show_default=True, help="Seed of the generated accounts and posts.")
 @click.option("--latency", "latency_ms", default=0, show_default=True, help="Added to every answer, in ms.")
-@click.option("--state", "state_file", type=click.Path(dir_okay=False, path_type=Path),
-              help="Keep the published record (and the clock) in FILE across restarts.")
+@click.option(
+    "--state",
+    "state_file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Keep the published record (and the clock) in FILE across restarts.",
+)
 @pass_app
 def sandbox(app: App, host: str, port: int, seed: int, latency_ms: int, state_file: Path | None) -> None:
     """Serve the local imitation of X, Facebook, Bluesky, Mastodon and the groups' websites."""

@@ -6,8 +6,9 @@ import os
 import re
 import uuid
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import psycopg
 import pytest
@@ -99,3 +100,22 @@ def sandbox(sandbox_server: str) -> Iterator[str]:
 
     yield sandbox_server
     requests.delete(f"{sandbox_server}/_sandbox/faults", timeout=10).raise_for_status()
+
+
+@pytest.fixture
+def route(sandbox: str) -> Iterator[Callable[..., Any]]:
+    """Route a library's requests session to the sandbox (a new one if none given); closed after the test."""
+    import requests
+
+    from socialbot.networks.routing import route_session
+
+    sessions: list[requests.Session] = []
+
+    def routed(session: requests.Session | None = None) -> requests.Session:
+        session = route_session(session or requests.Session(), sandbox)
+        sessions.append(session)
+        return session
+
+    yield routed
+    for session in sessions:
+        session.close()

@@ -34,7 +34,9 @@ def running_sandbox(*args: str, state: Path | None = None) -> Iterator[tuple[str
         command += ["--state", str(state)]
     env = {**{k: v for k, v in os.environ.items() if not k.startswith("SOCIALBOT_")}, **SANDBOX_ENV}
     started = time.monotonic()
-    process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    process = subprocess.Popen(
+        command, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )
     base = f"http://127.0.0.1:{port}"
     try:
         while True:

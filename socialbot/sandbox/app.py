@@ -21,8 +21,12 @@ from socialbot.sandbox.faults import FaultMiddleware, Faults
 from socialbot.sandbox.world import World
 
 # The credential whose value identifies an account when it posts, per network.
-IDENTIFYING_CREDENTIAL = {"twitter": "access_token", "facebook": "page_token", "bluesky": "app_password",
-                          "mastodon": "access_token"}
+IDENTIFYING_CREDENTIAL = {
+    "twitter": "access_token",
+    "facebook": "page_token",
+    "bluesky": "app_password",
+    "mastodon": "access_token",
+}
 
 
 def sandbox_modules() -> dict[str, ModuleType]:
@@ -57,26 +61,47 @@ def network_of(path: str) -> tuple[str, str]:
     return owners.get(parts[0], "rss"), rest
 
 
-def create_app(config: Config, env: Mapping[str, str], *, seed: int = 1, latency_ms: int = 0,
-               state_file: Path | None = None, epoch: datetime | None = None, real_time: bool = True) -> Starlette:
+def create_app(
+    config: Config,
+    env: Mapping[str, str],
+    *,
+    seed: int = 1,
+    latency_ms: int = 0,
+    state_file: Path | None = None,
+    epoch: datetime | None = None,
+    real_time: bool = True,
+) -> Starlette:
     """The sandbox as an ASGI app, with its world and faults on app.state."""
     modules = sandbox_modules()
-    world = World(world_sources(config), seed=seed, id_makers={n: m.make_id for n, m in modules.items()},
-                  epoch=epoch, real_time=real_time, state_file=state_file)
+    world = World(
+        world_sources(config),
+        seed=seed,
+        id_makers={n: m.make_id for n, m in modules.items()},
+        epoch=epoch,
+        real_time=real_time,
+        state_file=state_file,
+    )
     tokens = account_tokens(config, env)
     platforms: dict[str, Any] = {name: module.build(world, tokens[name]) for name, module in modules.items()}
     faults = Faults(seed)
     mounts: dict[str, list[BaseRoute]] = {}
     for platform in platforms.values():
-        for prefix, routes in platform.routes().items():
-            mounts.setdefault(prefix, []).extend(routes)
+        for prefix, platform_routes in platform.routes().items():
+            mounts.setdefault(prefix, []).extend(platform_routes)
     # Longer prefixes first, so /web/HOST/api reaches Mastodon before the websites' catch-all.
     ordered = sorted(mounts.items(), key=lambda item: -len(item[0]))
     routes: list[BaseRoute] = Control(world, faults, platforms).routes()
     routes += [Mount(f"/{prefix}", routes=r) for prefix, r in ordered]
     responders = {name: module.fault_response for name, module in modules.items()}
-    middleware = [Middleware(FaultMiddleware, faults=faults, network_of=network_of, responders=responders,
-                             latency_ms=latency_ms)]
+    middleware = [
+        Middleware(
+            FaultMiddleware,
+            faults=faults,
+            network_of=network_of,
+            responders=responders,
+            latency_ms=latency_ms,
+        )
+    ]
     app = Starlette(routes=routes, middleware=middleware)
     app.state.world, app.state.faults, app.state.platforms = world, faults, platforms
     assert set(sandbox_prefixes().values()) <= set(mounts), "every sandbox host prefix is served"

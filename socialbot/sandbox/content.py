@@ -18,8 +18,17 @@ SHARED_LINKS = [
     "https://labourleft.org/2026/10/grassroots-voice-gv6/?fbclid=IwAR0sandbox",
 ]
 
-HASHTAGS = ["#GV6", "#GrassrootsVoice", "#ReclaimDemocracyRecallConference", "#GreenNewDeal",
-            "#OurNHS", "#Budget2026", "#LiverpoolMayor", "#SolidarityForever", "#StrikeTogether"]
+HASHTAGS = [
+    "#GV6",
+    "#GrassrootsVoice",
+    "#ReclaimDemocracyRecallConference",
+    "#GreenNewDeal",
+    "#OurNHS",
+    "#Budget2026",
+    "#LiverpoolMayor",
+    "#SolidarityForever",
+    "#StrikeTogether",
+]
 
 OPENERS = [
     "Solidarity with the {union} strikers today",
@@ -40,10 +49,36 @@ OPENERS = [
 
 ENDINGS = ["✊", "✊✊✊✊", "🔥", "🗳", "👇", "🌹", "", "", ""]
 UNIONS = ["Unite", "RMT", "CWU", "FBU", "BFAWU", "UCU", "PCS", "NEU"]
-TOWNS = ["Brent", "Bootle", "Cambridge", "Hexham", "Havant", "Sheffield", "Reading", "Ealing",
-         "Streatham", "Newham", "Southampton", "Portsmouth", "Cardiff", "Carlisle"]
-MONTHS = ["January", "February", "March", "April", "May", "June", "July", "August", "September",
-          "October", "November", "December"]
+TOWNS = [
+    "Brent",
+    "Bootle",
+    "Cambridge",
+    "Hexham",
+    "Havant",
+    "Sheffield",
+    "Reading",
+    "Ealing",
+    "Streatham",
+    "Newham",
+    "Southampton",
+    "Portsmouth",
+    "Cardiff",
+    "Carlisle",
+]
+MONTHS = [
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+]
 # Greetings and slogans in the scripts members write in, so nothing assumes ASCII or Latin.
 WORLD_LINES = [
     "التضامن مع العمال — solidarity with workers",
@@ -77,7 +112,9 @@ class Draft:
 
 def draft_post(rng: random.Random) -> Draft:
     """One plausible post of a local left group."""
-    text = rng.choice(OPENERS).format(union=rng.choice(UNIONS), town=rng.choice(TOWNS), month=rng.choice(MONTHS))
+    text = rng.choice(OPENERS).format(
+        union=rng.choice(UNIONS), town=rng.choice(TOWNS), month=rng.choice(MONTHS)
+    )
     roll = rng.random()
     if roll < 0.08:
         text += ". " + LONG_PARAGRAPH + " " + LONG_PARAGRAPH
@@ -90,8 +127,12 @@ def draft_post(rng: random.Random) -> Draft:
     thread = []
     if rng.random() < 0.05:
         parts = 3
-        thread = [f"{text} ({i}/{parts})" if i == 1 else f"{rng.choice(OPENERS).format(union='Unite', town='Brent', month='May')} ({i}/{parts})"
-                  for i in range(1, parts + 1)]
+        thread = [
+            f"{text} ({i}/{parts})"
+            if i == 1
+            else f"{rng.choice(OPENERS).format(union='Unite', town='Brent', month='May')} ({i}/{parts})"
+            for i in range(1, parts + 1)
+        ]
     return Draft(text=text, links=links, image=rng.random() < 0.25, thread=thread)
 
 
@@ -121,19 +162,46 @@ Vote #GV6, your grassroots voice for socialism."""
 
 SEED_POSTS: list[tuple[int, Draft]] = [
     (300, Draft(GV6_ORDER_POST)),
-    (200, Draft("Ballots drop tomorrow. Check your inbox & vote #GV6:\n\n🗳Nadia Jama\n🗳Laura Pidcock\n"
-                "🗳Mish Rahman\n🗳Gemma Bolton\n🗳Ann Henderson\n🗳Yasmine Dar\n\nYour #Grassroots Voice for the NEC.")),
-    (150, Draft("Members are the Labour Party & they should have control over it. When we talk about control, "
-                "it's often misinterpreted. Control is fundamentally about democracy. (1/8) Vote #GV6",
-                thread=["Members are the Labour Party & they should have control over it. (1/8) Vote #GV6",
-                        "Control is fundamentally about democracy. (2/8)",
-                        "This is a very important principle to many Labour members. Why is it so important? (3/8)"])),
-    (120, Draft("Register now to join the rally in advance of NEC Organising Committee meeting on March 11th "
-                "which will be debating the motion to #ReclaimDemocracyRecallConference",
-                links=["https://labourleft.org/2026/11/recall-conference-rally/"])),
-    (30, Draft("FYI there's a slight delay to our socialist Telly slot. It will go out at 7:30pm not 7pm tonight",
-               links=["https://www.youtube.com/watch?v=RecallRally2026"])),
-    (20, Draft("Labour Left Alliance at conference: Sunday JVL meeting 5.30pm, Monday LRC meeting 6.30pm, "
-               "Tuesday LAW meeting 7.00pm, Wednesday LLA supporters meeting 3.00pm. Do try to get to one!")),
+    (
+        200,
+        Draft(
+            "Ballots drop tomorrow. Check your inbox & vote #GV6:\n\n🗳Nadia Jama\n🗳Laura Pidcock\n"
+            "🗳Mish Rahman\n🗳Gemma Bolton\n🗳Ann Henderson\n🗳Yasmine Dar\n\nYour #Grassroots Voice for the NEC."
+        ),
+    ),
+    (
+        150,
+        Draft(
+            "Members are the Labour Party & they should have control over it. When we talk about control, "
+            "it's often misinterpreted. Control is fundamentally about democracy. (1/8) Vote #GV6",
+            thread=[
+                "Members are the Labour Party & they should have control over it. (1/8) Vote #GV6",
+                "Control is fundamentally about democracy. (2/8)",
+                "This is a very important principle to many Labour members. Why is it so important? (3/8)",
+            ],
+        ),
+    ),
+    (
+        120,
+        Draft(
+            "Register now to join the rally in advance of NEC Organising Committee meeting on March 11th "
+            "which will be debating the motion to #ReclaimDemocracyRecallConference",
+            links=["https://labourleft.org/2026/11/recall-conference-rally/"],
+        ),
+    ),
+    (
+        30,
+        Draft(
+            "FYI there's a slight delay to our socialist Telly slot. It will go out at 7:30pm not 7pm tonight",
+            links=["https://www.youtube.com/watch?v=RecallRally2026"],
+        ),
+    ),
+    (
+        20,
+        Draft(
+            "Labour Left Alliance at conference: Sunday JVL meeting 5.30pm, Monday LRC meeting 6.30pm, "
+            "Tuesday LAW meeting 7.00pm, Wednesday LLA supporters meeting 3.00pm. Do try to get to one!"
+        ),
+    ),
 ]
 SEED_GROUP = "labour-left-alliance"

@@ -17,8 +17,9 @@ from socialbot.sandbox.faults import Faults
 from socialbot.sandbox.http import json_response
 from socialbot.sandbox.world import World
 
-TEMPLATES = Environment(loader=FileSystemLoader(Path(__file__).parent / "templates"),
-                        autoescape=select_autoescape(["html"]))
+TEMPLATES = Environment(
+    loader=FileSystemLoader(Path(__file__).parent / "templates"), autoescape=select_autoescape(["html"])
+)
 
 
 class Control:
@@ -40,22 +41,36 @@ class Control:
             Route("/_sandbox/edit", self.edit, methods=["POST"]),
             Route("/_sandbox/published", self.published),
             Route("/_sandbox/published.html", self.published_html),
+            # Browsers ask for it on every page; an empty answer keeps their consoles clean.
+            Route("/favicon.ico", lambda request: Response(status_code=204)),
         ]
 
     def base_url(self, request: Request) -> str:
         return str(request.base_url).rstrip("/")
 
     async def health(self, request: Request) -> Response:
-        return json_response({"ok": True, "now": self.world.now().isoformat(), "accounts": len(self.world.accounts)})
+        return json_response(
+            {"ok": True, "now": self.world.now().isoformat(), "accounts": len(self.world.accounts)}
+        )
 
     async def hosts(self, request: Request) -> Response:
         return json_response(host_map(self.base_url(request)))
 
     async def accounts(self, request: Request) -> Response:
         now = self.world.now()
-        return json_response([{"network": a.network, "locator": a.locator, "id": a.numeric_id, "name": a.name,
-                               "group": a.group, "posts": len(a.visible(now))}
-                              for a in sorted(self.world.accounts.values(), key=lambda a: (a.network, a.locator))])
+        return json_response(
+            [
+                {
+                    "network": a.network,
+                    "locator": a.locator,
+                    "id": a.numeric_id,
+                    "name": a.name,
+                    "group": a.group,
+                    "posts": len(a.visible(now)),
+                }
+                for a in sorted(self.world.accounts.values(), key=lambda a: (a.network, a.locator))
+            ]
+        )
 
     async def tick(self, request: Request) -> Response:
         body = await request.json() if await request.body() else {}
@@ -99,8 +114,11 @@ class Control:
         for entry in self.world.record:
             if entry.get("kind") != "media":
                 timelines[(entry["network"], entry["account"])].append(entry)
-        accounts = [{"network": NETWORKS[n].label, "key": n, "account": a, "posts": list(reversed(posts))}
-                    for (n, a), posts in sorted(timelines.items())]
-        html = TEMPLATES.get_template("published.html").render(accounts=accounts, now=self.world.now(),
-                                                               total=sum(len(a["posts"]) for a in accounts))
+        accounts = [
+            {"network": NETWORKS[n].label, "key": n, "account": a, "posts": list(reversed(posts))}
+            for (n, a), posts in sorted(timelines.items())
+        ]
+        html = TEMPLATES.get_template("published.html").render(
+            accounts=accounts, now=self.world.now(), total=sum(len(a["posts"]) for a in accounts)
+        )
         return HTMLResponse(html)

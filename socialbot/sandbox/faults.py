@@ -60,7 +60,9 @@ class Faults:
         """Add a rule from its JSON form; unknown keys are an error naming them."""
         unknown = set(spec) - FIELDS
         if unknown:
-            raise ValueError(f"unknown fault field(s): {', '.join(sorted(unknown))}; known: {', '.join(sorted(FIELDS))}")
+            raise ValueError(
+                f"unknown fault field(s): {', '.join(sorted(unknown))}; known: {', '.join(sorted(FIELDS))}"
+            )
         fault = Fault(**spec)
         fault.id = next(self.ids)
         fault.reset_at = int(time.time()) + fault.rate_limited_for if fault.rate_limited_for else 0
@@ -98,8 +100,14 @@ class Faults:
 class FaultMiddleware:
     """Applies the sandbox-wide latency and the fault rules before the platform answers."""
 
-    def __init__(self, app: ASGIApp, faults: Faults, network_of: Callable[[str], tuple[str, str]],
-                 responders: dict[str, FaultResponder], latency_ms: int = 0) -> None:
+    def __init__(
+        self,
+        app: ASGIApp,
+        faults: Faults,
+        network_of: Callable[[str], tuple[str, str]],
+        responders: dict[str, FaultResponder],
+        latency_ms: int = 0,
+    ) -> None:
         self.app = app
         self.faults = faults
         self.network_of = network_of
@@ -144,8 +152,10 @@ class FaultMiddleware:
 def malformed(network: str) -> Response:
     """A 200 whose body is cut off mid-way: JSON for the APIs, XML for websites."""
     if network == "rss":
-        return Response('<?xml version="1.0"?><rss version="2.0"><channel><title>Broken<item><title>cut off',
-                        media_type="application/rss+xml")
+        return Response(
+            '<?xml version="1.0"?><rss version="2.0"><channel><title>Broken<item><title>cut off',
+            media_type="application/rss+xml",
+        )
     return Response('{"data": [{"id": "1", "text": "cut off', media_type="application/json")
 
 

@@ -12,12 +12,23 @@ from urllib.parse import unquote
 
 from starlette.responses import Response
 
-OAUTH1_PARAMS = ("oauth_consumer_key", "oauth_nonce", "oauth_signature", "oauth_signature_method",
-                 "oauth_timestamp", "oauth_token", "oauth_version")
+OAUTH1_PARAMS = (
+    "oauth_consumer_key",
+    "oauth_nonce",
+    "oauth_signature",
+    "oauth_signature_method",
+    "oauth_timestamp",
+    "oauth_token",
+    "oauth_version",
+)
 
 
-def json_response(data: Any, status: int = 200, headers: dict[str, str] | None = None,
-                  media_type: str = "application/json; charset=utf-8") -> Response:
+def json_response(
+    data: Any,
+    status: int = 200,
+    headers: dict[str, str] | None = None,
+    media_type: str = "application/json; charset=utf-8",
+) -> Response:
     """A JSON answer, compact like the real APIs'."""
     body = json.dumps(data, ensure_ascii=False, separators=(",", ":"))
     return Response(body, status_code=status, headers=headers, media_type=media_type)
@@ -40,7 +51,7 @@ def token_problem(token: str | None) -> str | None:
 def bearer_token(authorization: str | None) -> str | None:
     """The token of an `Authorization: Bearer …` header."""
     if authorization and authorization.startswith("Bearer "):
-        return authorization[len("Bearer "):].strip()
+        return authorization[len("Bearer ") :].strip()
     return None
 
 

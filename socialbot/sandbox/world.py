@@ -120,12 +120,16 @@ class World:
         key = (network, locator.lower())
         if key in self.accounts:
             return self.accounts[key]
-        return next((a for a in self.accounts.values() if a.network == network and a.numeric_id == locator), None)
+        return next(
+            (a for a in self.accounts.values() if a.network == network and a.numeric_id == locator), None
+        )
 
     def ensure_account(self, network: str, locator: str, name: str = "") -> SandboxAccount:
         """The account, created empty if the sandbox has not heard of it (e.g. a token's own user)."""
         with self.lock:
-            return self.account(network, locator) or self._add_account(network, locator, name or locator, "", history=False)
+            return self.account(network, locator) or self._add_account(
+                network, locator, name or locator, "", history=False
+            )
 
     def network_accounts(self, network: str) -> list[SandboxAccount]:
         """Every account on one network."""
@@ -135,7 +139,9 @@ class World:
         """A post by its network id."""
         return self.by_id.get((network, post_id))
 
-    def _add_account(self, network: str, locator: str, name: str, group: str, history: bool = True) -> SandboxAccount:
+    def _add_account(
+        self, network: str, locator: str, name: str, group: str, history: bool = True
+    ) -> SandboxAccount:
         digest = hashlib.sha256(f"{network}:{locator.lower()}".encode()).digest()
         numeric = str(10**15 + int.from_bytes(digest[:6], "big"))
         account = SandboxAccount(network, locator, name, group, numeric)
@@ -161,7 +167,9 @@ class World:
         parts = draft.thread if draft.thread and account.network in THREADED else [draft.text]
         previous = None
         for i, text in enumerate(parts):
-            post = self._new_post(account, at + timedelta(seconds=20 * i), text, draft.links if i == 0 else [])
+            post = self._new_post(
+                account, at + timedelta(seconds=20 * i), text, draft.links if i == 0 else []
+            )
             post.image, post.reply_to = draft.image and i == 0, previous
             previous = post
 
@@ -176,26 +184,49 @@ class World:
 
     # Changes made through the APIs -----------------------------------------------------------
 
-    def publish(self, account: SandboxAccount, text: str, *, reply_to: SandboxPost | None = None,
-                links: list[str] | None = None, media_ids: list[str] | None = None,
-                meta: Mapping[str, Any] | None = None) -> SandboxPost:
+    def publish(
+        self,
+        account: SandboxAccount,
+        text: str,
+        *,
+        reply_to: SandboxPost | None = None,
+        links: list[str] | None = None,
+        media_ids: list[str] | None = None,
+        meta: Mapping[str, Any] | None = None,
+    ) -> SandboxPost:
         """A post made through an API: on the account's timeline now, and in the record."""
         with self.lock:
             post = self._new_post(account, self.now(), text, links or [])
             post.reply_to, post.published, post.media_ids = reply_to, True, list(media_ids or [])
-            self.record.append({
-                "network": account.network, "account": account.locator, "id": post.id, "text": text,
-                "reply_to": reply_to.id if reply_to else None, "links": post.links,
-                "media_ids": post.media_ids, "at": post.created_at.isoformat(), **dict(meta or {}),
-            })
+            self.record.append(
+                {
+                    "network": account.network,
+                    "account": account.locator,
+                    "id": post.id,
+                    "text": text,
+                    "reply_to": reply_to.id if reply_to else None,
+                    "links": post.links,
+                    "media_ids": post.media_ids,
+                    "at": post.created_at.isoformat(),
+                    **dict(meta or {}),
+                }
+            )
             self._save_state()
             return post
 
     def record_media(self, network: str, media_id: str, size: int, media_type: str) -> None:
         """Keep a media upload in the record."""
         with self.lock:
-            self.record.append({"network": network, "kind": "media", "id": media_id, "size": size,
-                                "media_type": media_type, "at": self.now().isoformat()})
+            self.record.append(
+                {
+                    "network": network,
+                    "kind": "media",
+                    "id": media_id,
+                    "size": size,
+                    "media_type": media_type,
+                    "at": self.now().isoformat(),
+                }
+            )
             self._save_state()
 
     def edit(self, network: str, post_id: str, text: str) -> SandboxPost | None:
@@ -218,8 +249,11 @@ class World:
     def _save_state(self) -> None:
         if not self.state_file:
             return
-        edits = [{"network": p.network, "id": p.id, "text": p.text}
-                 for p in self.by_id.values() if p.edited_at and not p.published]
+        edits = [
+            {"network": p.network, "id": p.id, "text": p.text}
+            for p in self.by_id.values()
+            if p.edited_at and not p.published
+        ]
         state = {"offset_seconds": self.offset.total_seconds(), "record": self.record, "edits": edits}
         tmp = self.state_file.with_suffix(".tmp")
         tmp.write_text(json.dumps(state, ensure_ascii=False))
@@ -233,13 +267,15 @@ class World:
             if entry.get("kind") == "media":
                 continue
             account = self.ensure_account(entry["network"], entry["account"])
-            post = self._new_post(account, datetime.fromisoformat(entry["at"]), entry["text"], entry.get("links", []))
+            post = self._new_post(
+                account, datetime.fromisoformat(entry["at"]), entry["text"], entry.get("links", [])
+            )
             # Keep the id the client was given before the restart.
             self.by_id.pop((post.network, post.id), None)
             post.id, post.published = entry["id"], True
             post.reply_to = self.post(entry["network"], entry["reply_to"]) if entry.get("reply_to") else None
             self.by_id[(post.network, post.id)] = post
         for edit in state.get("edits", []):
-            post = self.post(edit["network"], edit["id"])
-            if post:
-                post.text = edit["text"]
+            edited = self.post(edit["network"], edit["id"])
+            if edited:
+                edited.text = edit["text"]

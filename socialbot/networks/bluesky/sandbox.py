@@ -58,16 +58,22 @@ def bsky_time(at: datetime) -> str:
 
 def jwt(subject: str, scope: str, seconds: int) -> str:
     """A well-formed, unsigned-looking JWT with an integer exp (atproto decodes it to plan refreshes)."""
+
     def part(data: dict[str, Any]) -> str:
         return base64.urlsafe_b64encode(json.dumps(data).encode()).decode().rstrip("=")
 
     now = int(time.time())
     header = part({"typ": "at+jwt", "alg": "ES256K"})
-    body = part({"scope": scope, "sub": subject, "iat": now, "exp": now + seconds, "aud": "did:web:bsky.social"})
-    return f"{header}.{body}.{base64.urlsafe_b64encode(hashlib.sha256(body.encode()).digest()).decode().rstrip('=')}"
+    body = part(
+        {"scope": scope, "sub": subject, "iat": now, "exp": now + seconds, "aud": "did:web:bsky.social"}
+    )
+    signature = base64.urlsafe_b64encode(hashlib.sha256(body.encode()).digest()).decode().rstrip("=")
+    return f"{header}.{body}.{signature}"
 
 
-def xrpc_error(error: str, message: str, status: int = 400, headers: dict[str, str] | None = None) -> Response:
+def xrpc_error(
+    error: str, message: str, status: int = 400, headers: dict[str, str] | None = None
+) -> Response:
     """The XRPC error body: {"error", "message"}."""
     return json_response({"error": error, "message": message}, status, headers)
 
@@ -83,20 +89,26 @@ class BlueskySandbox:
 
     def routes(self) -> dict[str, list[BaseRoute]]:
         """XRPC methods under /xrpc, for both the AppView and the PDS host."""
-        return {"bsky": [
-            Route("/xrpc/app.bsky.feed.getAuthorFeed", self.author_feed),
-            Route("/xrpc/app.bsky.actor.getProfile", self.profile),
-            Route("/xrpc/com.atproto.identity.resolveHandle", self.resolve_handle),
-            Route("/xrpc/com.atproto.server.createSession", self.create_session, methods=["POST"]),
-            Route("/xrpc/com.atproto.server.refreshSession", self.refresh_session, methods=["POST"]),
-            Route("/xrpc/com.atproto.repo.createRecord", self.create_record, methods=["POST"]),
-            Route("/xrpc/com.atproto.repo.deleteRecord", self.delete_record, methods=["POST"]),
-        ]}
+        return {
+            "bsky": [
+                Route("/xrpc/app.bsky.feed.getAuthorFeed", self.author_feed),
+                Route("/xrpc/app.bsky.actor.getProfile", self.profile),
+                Route("/xrpc/com.atproto.identity.resolveHandle", self.resolve_handle),
+                Route("/xrpc/com.atproto.server.createSession", self.create_session, methods=["POST"]),
+                Route("/xrpc/com.atproto.server.refreshSession", self.refresh_session, methods=["POST"]),
+                Route("/xrpc/com.atproto.repo.createRecord", self.create_record, methods=["POST"]),
+                Route("/xrpc/com.atproto.repo.deleteRecord", self.delete_record, methods=["POST"]),
+            ]
+        }
 
     def _headers(self, caller: str) -> tuple[dict[str, str], bool]:
         window = self.limits.take("xrpc", caller, LIMIT, WINDOW)
-        headers = {"ratelimit-limit": str(window.limit), "ratelimit-remaining": str(max(window.remaining, 0)),
-                   "ratelimit-reset": str(window.reset), "ratelimit-policy": f"{LIMIT};w={WINDOW}"}
+        headers = {
+            "ratelimit-limit": str(window.limit),
+            "ratelimit-remaining": str(max(window.remaining, 0)),
+            "ratelimit-reset": str(window.reset),
+            "ratelimit-policy": f"{LIMIT};w={WINDOW}",
+        }
         return headers, window.remaining < 0
 
     def _actor(self, actor: str) -> SandboxAccount | None:
@@ -135,8 +147,14 @@ class BlueskySandbox:
         account = self._actor(request.query_params.get("actor", ""))
         if account is None:
             return xrpc_error("InvalidRequest", "Profile not found")
-        return json_response(profile_json(account) | {"postsCount": len(account.visible(self.world.now())),
-                                                      "followersCount": 120, "followsCount": 80})
+        return json_response(
+            profile_json(account)
+            | {
+                "postsCount": len(account.visible(self.world.now())),
+                "followersCount": 120,
+                "followsCount": 80,
+            }
+        )
 
     async def resolve_handle(self, request: Request) -> Response:
         account = self._actor(request.query_params.get("handle", ""))
@@ -164,8 +182,13 @@ class BlueskySandbox:
         refresh = jwt(did_of(account), "com.atproto.refresh", 60 * 86400)
         self.sessions[access] = self.sessions[refresh] = account.locator
         # No didDoc: a didDoc pointing at another PDS would send the client away from the sandbox.
-        return {"accessJwt": access, "refreshJwt": refresh, "handle": account.locator, "did": did_of(account),
-                "active": True}
+        return {
+            "accessJwt": access,
+            "refreshJwt": refresh,
+            "handle": account.locator,
+            "did": did_of(account),
+            "active": True,
+        }
 
     async def create_record(self, request: Request) -> Response:
         account, refusal = self._session_account(request)
@@ -178,20 +201,36 @@ class BlueskySandbox:
         record = body.get("record") or {}
         text = str(record.get("text", ""))
         if len(regex.findall(r"\X", text)) > MAX_GRAPHEMES:
-            return xrpc_error("InvalidRequest", "Invalid app.bsky.feed.post record: Record/text must not be longer "
-                              f"than {MAX_GRAPHEMES} graphemes", 400, headers)
+            return xrpc_error(
+                "InvalidRequest",
+                "Invalid app.bsky.feed.post record: Record/text must not be longer "
+                f"than {MAX_GRAPHEMES} graphemes",
+                400,
+                headers,
+            )
         if body.get("collection") != "app.bsky.feed.post":
-            return xrpc_error("InvalidRequest", f"Unsupported collection {body.get('collection')}", 400, headers)
+            return xrpc_error(
+                "InvalidRequest", f"Unsupported collection {body.get('collection')}", 400, headers
+            )
         parent_uri = ((record.get("reply") or {}).get("parent") or {}).get("uri")
         parent = self.world.post("bluesky", parent_uri) if parent_uri else None
         if parent_uri and parent is None:
             return xrpc_error("InvalidRequest", f"Could not locate record: {parent_uri}", 400, headers)
-        links = [f["features"][0]["uri"] for f in record.get("facets", []) if f.get("features")
-                 and f["features"][0].get("$type") == "app.bsky.richtext.facet#link"]
+        links = [
+            f["features"][0]["uri"]
+            for f in record.get("facets", [])
+            if f.get("features") and f["features"][0].get("$type") == "app.bsky.richtext.facet#link"
+        ]
         post = self.world.publish(account, text, reply_to=parent, links=links, meta={"record": record})
-        return json_response({"uri": post.id, "cid": cid_of(post),
-                              "commit": {"cid": cid_of(post), "rev": tid(post)}, "validationStatus": "valid"},
-                             headers=headers)
+        return json_response(
+            {
+                "uri": post.id,
+                "cid": cid_of(post),
+                "commit": {"cid": cid_of(post), "rev": tid(post)},
+                "validationStatus": "valid",
+            },
+            headers=headers,
+        )
 
     async def delete_record(self, request: Request) -> Response:
         account, refusal = self._session_account(request)
@@ -212,34 +251,58 @@ def profile_json(account: SandboxAccount) -> dict[str, Any]:
 
 def feed_item(post: SandboxPost) -> dict[str, Any]:
     """A FeedViewPost: the post view, and the reply refs when it answers another post."""
-    record: dict[str, Any] = {"$type": "app.bsky.feed.post", "text": post.text, "createdAt": bsky_time(post.created_at),
-                              "langs": ["en"]}
+    record: dict[str, Any] = {
+        "$type": "app.bsky.feed.post",
+        "text": post.text,
+        "createdAt": bsky_time(post.created_at),
+        "langs": ["en"],
+    }
     facets = link_facets(post)
     if facets:
         record["facets"] = facets
-    view: dict[str, Any] = {"uri": post.id, "cid": cid_of(post), "author": profile_json(post.account),
-                            "record": record, "replyCount": 0, "repostCount": post.seq % 5,
-                            "likeCount": post.seq % 30, "quoteCount": 0,
-                            "indexedAt": bsky_time(post.created_at), "labels": []}
+    view: dict[str, Any] = {
+        "uri": post.id,
+        "cid": cid_of(post),
+        "author": profile_json(post.account),
+        "record": record,
+        "replyCount": 0,
+        "repostCount": post.seq % 5,
+        "likeCount": post.seq % 30,
+        "quoteCount": 0,
+        "indexedAt": bsky_time(post.created_at),
+        "labels": [],
+    }
     if post.links:
         card = {"uri": post.links[0], "title": post.links[0].split("/")[2], "description": ""}
         record["embed"] = {"$type": "app.bsky.embed.external", "external": card}
         view["embed"] = {"$type": "app.bsky.embed.external#view", "external": card}
     elif post.image:
         thumb = f"https://cdn.bsky.app/img/feed_thumbnail/plain/{did_of(post.account)}/sandbox{post.seq}@jpeg"
-        view["embed"] = {"$type": "app.bsky.embed.images#view",
-                         "images": [{"thumb": thumb, "fullsize": thumb.replace("feed_thumbnail", "feed_fullsize"),
-                                     "alt": f"Photo from {post.account.name}",
-                                     "aspectRatio": {"width": 1200, "height": 675}}]}
+        view["embed"] = {
+            "$type": "app.bsky.embed.images#view",
+            "images": [
+                {
+                    "thumb": thumb,
+                    "fullsize": thumb.replace("feed_thumbnail", "feed_fullsize"),
+                    "alt": f"Photo from {post.account.name}",
+                    "aspectRatio": {"width": 1200, "height": 675},
+                }
+            ],
+        }
     item: dict[str, Any] = {"post": view}
     if post.reply_to is not None:
         root = post.reply_to
         while root.reply_to is not None:
             root = root.reply_to
         ref = {"$type": "app.bsky.feed.defs#postView"}
-        item["reply"] = {"root": feed_item(root)["post"] | ref, "parent": feed_item(post.reply_to)["post"] | ref}
-        record["reply"] = {"root": {"uri": root.id, "cid": cid_of(root)},
-                           "parent": {"uri": post.reply_to.id, "cid": cid_of(post.reply_to)}}
+        item["reply"] = {
+            "root": feed_item(root)["post"] | ref,
+            "parent": feed_item(post.reply_to)["post"] | ref,
+        }
+        record["reply"] = {
+            "root": {"uri": root.id, "cid": cid_of(root)},
+            "parent": {"uri": post.reply_to.id, "cid": cid_of(post.reply_to)},
+        }
     return item
 
 
@@ -250,17 +313,29 @@ def link_facets(post: SandboxPost) -> list[dict[str, Any]]:
     for link in post.links:
         start = encoded.find(link.encode())
         if start >= 0:
-            facets.append({"index": {"byteStart": start, "byteEnd": start + len(link.encode())},
-                           "features": [{"$type": "app.bsky.richtext.facet#link", "uri": link}]})
+            facets.append(
+                {
+                    "index": {"byteStart": start, "byteEnd": start + len(link.encode())},
+                    "features": [{"$type": "app.bsky.richtext.facet#link", "uri": link}],
+                }
+            )
     return facets
 
 
 def fault_response(kind: str, reset: int) -> Response:
     """XRPC's answer for a fault the sandbox injects."""
     if kind == "rate_limited":
-        return xrpc_error("RateLimitExceeded", "Rate Limit Exceeded", 429,
-                          {"ratelimit-limit": str(LIMIT), "ratelimit-remaining": "0", "ratelimit-reset": str(reset),
-                           "ratelimit-policy": f"{LIMIT};w={WINDOW}"})
+        return xrpc_error(
+            "RateLimitExceeded",
+            "Rate Limit Exceeded",
+            429,
+            {
+                "ratelimit-limit": str(LIMIT),
+                "ratelimit-remaining": "0",
+                "ratelimit-reset": str(reset),
+                "ratelimit-policy": f"{LIMIT};w={WINDOW}",
+            },
+        )
     if kind == "expired_token":
         return xrpc_error("ExpiredToken", "Token has expired", 400)
     return xrpc_error("InternalServerError", "Internal Server Error", 500)

@@ -28,10 +28,18 @@ PAGE_LIMIT = (1, 100)
 HOURLY_CALLS = 4800
 ERRORS = {
     "missing": (104, None, "An access token is required to request this resource."),
-    "expired": (190, 463, "Error validating access token: Session has expired on Tuesday, 01-Jul-25 "
-                "10:00:00 PDT. The current time is Wednesday, 02-Jul-25 10:00:00 PDT."),
-    "revoked": (190, 460, "Error validating access token: The session has been invalidated because the user "
-                "changed their password or Facebook has changed the session for security reasons."),
+    "expired": (
+        190,
+        463,
+        "Error validating access token: Session has expired on Tuesday, 01-Jul-25 "
+        "10:00:00 PDT. The current time is Wednesday, 02-Jul-25 10:00:00 PDT.",
+    ),
+    "revoked": (
+        190,
+        460,
+        "Error validating access token: The session has been invalidated because the user "
+        "changed their password or Facebook has changed the session for security reasons.",
+    ),
 }
 
 
@@ -45,10 +53,21 @@ def fb_time(at: datetime) -> str:
     return at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S+0000")
 
 
-def graph_error(code: int, message: str, subcode: int | None = None, kind: str = "OAuthException",
-                status: int = 400, headers: dict[str, str] | None = None) -> Response:
+def graph_error(
+    code: int,
+    message: str,
+    subcode: int | None = None,
+    kind: str = "OAuthException",
+    status: int = 400,
+    headers: dict[str, str] | None = None,
+) -> Response:
     """An error in the Graph shape, with a fresh fbtrace_id."""
-    error: dict[str, Any] = {"message": message, "type": kind, "code": code, "fbtrace_id": secrets.token_urlsafe(8)}
+    error: dict[str, Any] = {
+        "message": message,
+        "type": kind,
+        "code": code,
+        "fbtrace_id": secrets.token_urlsafe(8),
+    }
     if subcode is not None:
         error["error_subcode"] = subcode
     return json_response({"error": error}, status, headers)
@@ -64,18 +83,27 @@ class FacebookSandbox:
 
     def routes(self) -> dict[str, list[BaseRoute]]:
         """Everything lives under one version segment, e.g. /v21.0/…"""
-        return {"facebook": [
-            Route("/{version:str}/{page}/posts", self.page_posts, methods=["GET"]),
-            Route("/{version:str}/{page}/feed", self.page_posts, methods=["GET"]),
-            Route("/{version:str}/{page}/feed", self.publish, methods=["POST"]),
-            Route("/{version:str}/{node}", self.node, methods=["GET", "DELETE"]),
-        ]}
+        return {
+            "facebook": [
+                Route("/{version:str}/{page}/posts", self.page_posts, methods=["GET"]),
+                Route("/{version:str}/{page}/feed", self.page_posts, methods=["GET"]),
+                Route("/{version:str}/{page}/feed", self.publish, methods=["POST"]),
+                Route("/{version:str}/{node}", self.node, methods=["GET", "DELETE"]),
+            ]
+        }
 
-    async def _auth(self, request: Request, version: str) -> tuple[str | None, Response | None, dict[str, str]]:
+    async def _auth(
+        self, request: Request, version: str
+    ) -> tuple[str | None, Response | None, dict[str, str]]:
         headers = {"facebook-api-version": version}
         if not (version.startswith("v") and version[1:].replace(".", "").isdigit()):
-            return None, graph_error(2500, f"Unknown path components: /{version}", kind="OAuthException",
-                                     headers=headers), headers
+            return (
+                None,
+                graph_error(
+                    2500, f"Unknown path components: /{version}", kind="OAuthException", headers=headers
+                ),
+                headers,
+            )
         form = await request.form() if request.method == "POST" else {}
         token = str(form.get("access_token") or request.query_params.get("access_token") or "")
         problem = token_problem(token)
@@ -84,10 +112,22 @@ class FacebookSandbox:
             return None, graph_error(code, message, subcode, headers=headers), headers
         window = self.limits.take("page", token, HOURLY_CALLS, 3600)
         used = round(100 * (window.limit - max(window.remaining, 0)) / window.limit)
-        headers["X-App-Usage"] = json.dumps({"call_count": used, "total_cputime": used // 2, "total_time": used // 2})
-        headers["X-Business-Use-Case-Usage"] = json.dumps({"sandbox": [{"type": "pages", "call_count": used,
-                                                           "total_cputime": used // 2, "total_time": used // 2,
-                                                           "estimated_time_to_regain_access": 0}]})
+        headers["X-App-Usage"] = json.dumps(
+            {"call_count": used, "total_cputime": used // 2, "total_time": used // 2}
+        )
+        headers["X-Business-Use-Case-Usage"] = json.dumps(
+            {
+                "sandbox": [
+                    {
+                        "type": "pages",
+                        "call_count": used,
+                        "total_cputime": used // 2,
+                        "total_time": used // 2,
+                        "estimated_time_to_regain_access": 0,
+                    }
+                ]
+            }
+        )
         if window.remaining < 0:
             return None, graph_error(32, "Page request limit reached", headers=headers), headers
         return token, None, headers
@@ -96,7 +136,7 @@ class FacebookSandbox:
         return self.world.account("facebook", name)
 
     async def page_posts(self, request: Request) -> Response:
-        token, refusal, headers = await self._auth(request, request.path_params["version"])
+        _, refusal, headers = await self._auth(request, request.path_params["version"])
         if refusal:
             return refusal
         page = self._page(request.path_params["page"])
@@ -107,20 +147,27 @@ class FacebookSandbox:
         try:
             limit = min(max(int(q.get("limit", "25")), PAGE_LIMIT[0]), PAGE_LIMIT[1])
         except ValueError:
-            return graph_error(100, "(#100) The value of limit must be an integer", kind="OAuthException",
-                               headers=headers)
+            return graph_error(
+                100, "(#100) The value of limit must be an integer", kind="OAuthException", headers=headers
+            )
         posts = list(reversed(page.visible(self.world.now())))
         posts = [p for p in posts if p.reply_to is None]
         since, until = parse_time(q.get("since")), parse_time(q.get("until"))
-        posts = [p for p in posts if (since is None or p.created_at.timestamp() >= since)
-                 and (until is None or p.created_at.timestamp() <= until)]
+        posts = [
+            p
+            for p in posts
+            if (since is None or p.created_at.timestamp() >= since)
+            and (until is None or p.created_at.timestamp() <= until)
+        ]
         if q.get("after"):
             after = decode_cursor(q["after"])
             posts = [p for p in posts if p.seq < after]
         chunk = posts[:limit]
         body: dict[str, Any] = {"data": [post_json(p, fields) for p in chunk]}
         if chunk:
-            body["paging"] = {"cursors": {"before": encode_cursor(chunk[0].seq), "after": encode_cursor(chunk[-1].seq)}}
+            body["paging"] = {
+                "cursors": {"before": encode_cursor(chunk[0].seq), "after": encode_cursor(chunk[-1].seq)}
+            }
             if len(posts) > limit:
                 # paging.next repeats every original parameter, access_token included: facebook-sdk's
                 # get_all_connections deletes access_token from it and crashes when it is missing.
@@ -137,14 +184,21 @@ class FacebookSandbox:
         node = request.path_params["node"]
         if node == "me":
             page = self._page(self.tokens.get(str(token), "")) if token else None
-            return json_response({"id": page.numeric_id if page else "100000000000001",
-                                  "name": page.name if page else "Sandbox User"}, headers=headers)
+            return json_response(
+                {
+                    "id": page.numeric_id if page else "100000000000001",
+                    "name": page.name if page else "Sandbox User",
+                },
+                headers=headers,
+            )
         post = self.world.post("facebook", node)
         if post is not None:
             if request.method == "DELETE":
                 self.world.delete(post)
                 return json_response({"success": True}, headers=headers)
-            fields = [f for f in request.query_params.get("fields", "").split(",") if f] or list(DEFAULT_FIELDS)
+            fields = [f for f in request.query_params.get("fields", "").split(",") if f] or list(
+                DEFAULT_FIELDS
+            )
             return json_response(post_json(post, fields), headers=headers)
         page = self._page(node)
         if page is None:
@@ -160,23 +214,35 @@ class FacebookSandbox:
             return unknown_object(request.path_params["page"], headers)
         owner = self.tokens.get(token)
         if owner is not None and self._page(owner) is not page:
-            return graph_error(200, "(#200) If posting to a page, requires both pages_read_engagement and "
-                               "pages_manage_posts permission with page token", headers=headers)
+            return graph_error(
+                200,
+                "(#200) If posting to a page, requires both pages_read_engagement and "
+                "pages_manage_posts permission with page token",
+                headers=headers,
+            )
         form = await request.form()
         message, link = str(form.get("message", "")), str(form.get("link", ""))
         if not message and not link:
             return graph_error(100, "(#100) Missing message or attachment", headers=headers)
         if len(message) > 63206:
-            return graph_error(100, "(#100) Param message must be at most 63206 characters long", headers=headers)
+            return graph_error(
+                100, "(#100) Param message must be at most 63206 characters long", headers=headers
+            )
         if any(p.text == message and p.published for p in page.visible(self.world.now())[-50:]):
             return graph_error(506, "Duplicate status message", 1455006, headers=headers)
         scheduled = None
         if str(form.get("published", "true")).lower() == "false" and form.get("scheduled_publish_time"):
             scheduled = int(str(form.get("scheduled_publish_time")))
             if not 600 <= scheduled - time.time() <= 75 * 86400:
-                return graph_error(100, "(#100) The specified scheduled publish time is invalid.", headers=headers)
-        post = self.world.publish(page, message, links=[link] if link else [],
-                                  meta={"scheduled_publish_time": scheduled} if scheduled else None)
+                return graph_error(
+                    100, "(#100) The specified scheduled publish time is invalid.", headers=headers
+                )
+        post = self.world.publish(
+            page,
+            message,
+            links=[link] if link else [],
+            meta={"scheduled_publish_time": scheduled} if scheduled else None,
+        )
         return json_response({"id": post.id}, headers=headers)
 
 
@@ -196,12 +262,23 @@ def post_json(post: SandboxPost, fields: list[str]) -> dict[str, Any]:
         values["full_picture"] = f"https://scontent.xx.fbcdn.net/v/t39.30808-6/sandbox{own_id}.png"
     attachments = []
     if post.links:
-        attachments.append({"type": "share", "url": post.links[0], "unshimmed_url": post.links[0],
-                            "title": post.links[0].split("/")[2], "target": {"url": post.links[0]}})
+        attachments.append(
+            {
+                "type": "share",
+                "url": post.links[0],
+                "unshimmed_url": post.links[0],
+                "title": post.links[0].split("/")[2],
+                "target": {"url": post.links[0]},
+            }
+        )
     if post.image:
-        attachments.append({"type": "photo", "media": {"image": {"height": 675, "width": 1200,
-                                                                  "src": values["full_picture"]}},
-                            "url": values["permalink_url"]})
+        attachments.append(
+            {
+                "type": "photo",
+                "media": {"image": {"height": 675, "width": 1200, "src": values["full_picture"]}},
+                "url": values["permalink_url"],
+            }
+        )
     if attachments:
         values["attachments"] = {"data": attachments}
     return {f: values[f] for f in fields if f in values} | {"id": post.id}
@@ -209,21 +286,33 @@ def post_json(post: SandboxPost, fields: list[str]) -> dict[str, Any]:
 
 def unknown_object(name: str, headers: dict[str, str]) -> Response:
     """Graph's answer for a page or post that does not exist."""
-    return graph_error(100, f"(#100) Object with ID '{name}' does not exist, cannot be loaded due to missing "
-                       "permissions, or does not support this operation.", 33, "GraphMethodException", headers=headers)
+    return graph_error(
+        100,
+        f"(#100) Object with ID '{name}' does not exist, cannot be loaded due to missing "
+        "permissions, or does not support this operation.",
+        33,
+        "GraphMethodException",
+        headers=headers,
+    )
 
 
 def fault_response(kind: str, reset: int) -> Response:
     """The answer Graph gives for a fault the sandbox injects."""
     if kind == "rate_limited":
-        return graph_error(4, "(#4) Application request limit reached",
-                           headers={"X-App-Usage": json.dumps({"call_count": 100, "total_cputime": 40,
-                                                               "total_time": 40})})
+        return graph_error(
+            4,
+            "(#4) Application request limit reached",
+            headers={"X-App-Usage": json.dumps({"call_count": 100, "total_cputime": 40, "total_time": 40})},
+        )
     if kind == "expired_token":
         code, subcode, message = ERRORS["expired"]
         return graph_error(code, message, subcode)
-    return graph_error(2, "An unexpected error has occurred. Please retry your request later.",
-                       kind="OAuthException", status=500)
+    return graph_error(
+        2,
+        "An unexpected error has occurred. Please retry your request later.",
+        kind="OAuthException",
+        status=500,
+    )
 
 
 def parse_time(value: str | None) -> float | None:

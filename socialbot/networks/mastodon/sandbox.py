@@ -58,6 +58,7 @@ class MastodonSandbox:
 
     def routes(self) -> dict[str, list[BaseRoute]]:
         """The same API for mastodon.social and for every other server under /web/HOST."""
+
         def api(prefix: str) -> list[BaseRoute]:
             return [
                 Route(f"{prefix}/v1/accounts/lookup", self.lookup),
@@ -77,17 +78,25 @@ class MastodonSandbox:
     def _headers(self, caller: str) -> tuple[dict[str, str], bool]:
         window = self.limits.take("api", caller, LIMIT, WINDOW)
         reset = datetime.fromtimestamp(window.reset, UTC)
-        headers = {"X-RateLimit-Limit": str(window.limit), "X-RateLimit-Remaining": str(max(window.remaining, 0)),
-                   "X-RateLimit-Reset": masto_time(reset)}
+        headers = {
+            "X-RateLimit-Limit": str(window.limit),
+            "X-RateLimit-Remaining": str(max(window.remaining, 0)),
+            "X-RateLimit-Reset": masto_time(reset),
+        }
         return headers, window.remaining < 0
 
     def _user(self, request: Request) -> tuple[SandboxAccount | None, Response | None]:
         token = bearer_token(request.headers.get("authorization"))
         problem = token_problem(token)
         if problem:
-            message = "The access token was revoked" if problem == "revoked" else "The access token is invalid"
+            message = (
+                "The access token was revoked" if problem == "revoked" else "The access token is invalid"
+            )
             return None, api_error(message, 401)
-        owner = self.tokens.get(str(token)) or f"user_{hashlib.sha256(str(token).encode()).hexdigest()[:8]}@{self._server(request)}"
+        owner = (
+            self.tokens.get(str(token))
+            or f"user_{hashlib.sha256(str(token).encode()).hexdigest()[:8]}@{self._server(request)}"
+        )
         return self.world.ensure_account("mastodon", owner), None
 
     def _account(self, key: str, server: str) -> SandboxAccount | None:
@@ -109,9 +118,16 @@ class MastodonSandbox:
         return json_response(account_json(account, self._server(request)))
 
     async def instance(self, request: Request) -> Response:
-        return json_response({"uri": self._server(request), "title": "Sandbox Mastodon", "version": "4.3.0",
-                              "configuration": {"statuses": {"max_characters": MAX_CHARS,
-                                                             "characters_reserved_per_url": URL_CHARS}}})
+        return json_response(
+            {
+                "uri": self._server(request),
+                "title": "Sandbox Mastodon",
+                "version": "4.3.0",
+                "configuration": {
+                    "statuses": {"max_characters": MAX_CHARS, "characters_reserved_per_url": URL_CHARS}
+                },
+            }
+        )
 
     async def statuses(self, request: Request) -> Response:
         caller = request.client.host if request.client else ""
@@ -132,16 +148,22 @@ class MastodonSandbox:
             posts = [p for p in posts if int(p.id) > int(q["since_id"])]
         if q.get("min_id"):
             # min_id pages forward from it: the oldest newer posts first, returned newest first.
-            posts = sorted([p for p in posts if int(p.id) > int(q["min_id"])], key=lambda p: int(p.id))[:limit]
+            posts = sorted([p for p in posts if int(p.id) > int(q["min_id"])], key=lambda p: int(p.id))[
+                :limit
+            ]
             posts.reverse()
         page = posts[:limit]
         server = self._server(request)
         if page:
-            base = str(request.url).split("?")[0].replace(str(request.base_url).rstrip("/"), f"https://{server}")
+            base = (
+                str(request.url).split("?")[0].replace(str(request.base_url).rstrip("/"), f"https://{server}")
+            )
             base = re.sub(r"https://[^/]+/(mastodon|web/[^/]+)/", f"https://{server}/", base)
             keep = {k: v for k, v in q.items() if k not in ("max_id", "min_id", "since_id")}
-            headers["Link"] = (f'<{base}?{urlencode(keep | {"max_id": page[-1].id})}>; rel="next", '
-                               f'<{base}?{urlencode(keep | {"min_id": page[0].id})}>; rel="prev"')
+            headers["Link"] = (
+                f'<{base}?{urlencode(keep | {"max_id": page[-1].id})}>; rel="next", '
+                f'<{base}?{urlencode(keep | {"min_id": page[0].id})}>; rel="prev"'
+            )
         return json_response([status_json(p, server) for p in page], headers=headers)
 
     async def status(self, request: Request) -> Response:
@@ -179,8 +201,14 @@ class MastodonSandbox:
         parent = self.world.post("mastodon", str(reply_id)) if reply_id else None
         if reply_id and parent is None:
             return api_error("Record not found", 404, headers)
-        post = self.world.publish(account, text, reply_to=parent, links=URL.findall(text), media_ids=media_ids,
-                                  meta={"idempotency_key": key} if key else None)
+        post = self.world.publish(
+            account,
+            text,
+            reply_to=parent,
+            links=URL.findall(text),
+            media_ids=media_ids,
+            meta={"idempotency_key": key} if key else None,
+        )
         body = status_json(post, self._server(request))
         if key:
             self.idempotent[(account.locator, key)] = (time.time(), body)
@@ -191,11 +219,24 @@ def account_json(account: SandboxAccount, server: str) -> dict[str, Any]:
     """An Account entity."""
     user, _, host = account.locator.partition("@")
     host = host or server
-    return {"id": account.numeric_id, "username": user, "acct": user if host == server else f"{user}@{host}",
-            "display_name": account.name, "locked": False, "bot": False, "group": False,
-            "created_at": "2020-06-01T00:00:00.000Z", "note": "", "url": f"https://{host}/@{user}",
-            "avatar": f"https://{host}/avatars/original/missing.png", "followers_count": 100,
-            "following_count": 50, "statuses_count": len(account.posts), "fields": [], "emojis": []}
+    return {
+        "id": account.numeric_id,
+        "username": user,
+        "acct": user if host == server else f"{user}@{host}",
+        "display_name": account.name,
+        "locked": False,
+        "bot": False,
+        "group": False,
+        "created_at": "2020-06-01T00:00:00.000Z",
+        "note": "",
+        "url": f"https://{host}/@{user}",
+        "avatar": f"https://{host}/avatars/original/missing.png",
+        "followers_count": 100,
+        "following_count": 50,
+        "statuses_count": len(account.posts),
+        "fields": [],
+        "emojis": [],
+    }
 
 
 def status_json(post: SandboxPost, server: str) -> dict[str, Any]:
@@ -205,38 +246,64 @@ def status_json(post: SandboxPost, server: str) -> dict[str, Any]:
     paragraphs = "".join(f"<p>{linkify(escape(p))}</p>" for p in post.text.split("\n\n") if p)
     for link in post.links:
         if link not in post.text:
-            paragraphs += f'<p><a href="{escape(link)}" rel="nofollow noopener" target="_blank">{escape(link)}</a></p>'
+            paragraphs += (
+                f'<p><a href="{escape(link)}" rel="nofollow noopener" target="_blank">{escape(link)}</a></p>'
+            )
     media = []
     if post.image:
-        media.append({"id": str(post.seq), "type": "image", "url": f"https://{host}/media/sandbox{post.seq}.png",
-                      "preview_url": f"https://{host}/media/sandbox{post.seq}_small.png",
-                      "description": f"Photo from {post.account.name}",
-                      "meta": {"original": {"width": 1200, "height": 675}}})
-    return {"id": post.id, "created_at": masto_time(post.created_at),
-            "in_reply_to_id": post.reply_to.id if post.reply_to else None,
-            "in_reply_to_account_id": post.reply_to.account.numeric_id if post.reply_to else None,
-            "sensitive": False, "spoiler_text": "", "visibility": "public", "language": "en",
-            "uri": f"https://{host}/users/{account['username']}/statuses/{post.id}",
-            "url": f"https://{host}/@{account['username']}/{post.id}",
-            "replies_count": 0, "reblogs_count": post.seq % 4, "favourites_count": post.seq % 20,
-            "edited_at": masto_time(post.edited_at) if post.edited_at else None,
-            "content": paragraphs, "reblog": None, "account": account, "media_attachments": media,
-            "mentions": [], "tags": [{"name": t, "url": f"https://{host}/tags/{t}"}
-                                    for t in re.findall(r"#(\w+)", post.text)],
-            "emojis": [], "card": None, "poll": None}
+        media.append(
+            {
+                "id": str(post.seq),
+                "type": "image",
+                "url": f"https://{host}/media/sandbox{post.seq}.png",
+                "preview_url": f"https://{host}/media/sandbox{post.seq}_small.png",
+                "description": f"Photo from {post.account.name}",
+                "meta": {"original": {"width": 1200, "height": 675}},
+            }
+        )
+    return {
+        "id": post.id,
+        "created_at": masto_time(post.created_at),
+        "in_reply_to_id": post.reply_to.id if post.reply_to else None,
+        "in_reply_to_account_id": post.reply_to.account.numeric_id if post.reply_to else None,
+        "sensitive": False,
+        "spoiler_text": "",
+        "visibility": "public",
+        "language": "en",
+        "uri": f"https://{host}/users/{account['username']}/statuses/{post.id}",
+        "url": f"https://{host}/@{account['username']}/{post.id}",
+        "replies_count": 0,
+        "reblogs_count": post.seq % 4,
+        "favourites_count": post.seq % 20,
+        "edited_at": masto_time(post.edited_at) if post.edited_at else None,
+        "content": paragraphs,
+        "reblog": None,
+        "account": account,
+        "media_attachments": media,
+        "mentions": [],
+        "tags": [{"name": t, "url": f"https://{host}/tags/{t}"} for t in re.findall(r"#(\w+)", post.text)],
+        "emojis": [],
+        "card": None,
+        "poll": None,
+    }
 
 
 def linkify(text: str) -> str:
     """Wrap escaped URLs in anchors, as Mastodon's formatter does."""
-    return URL.sub(lambda m: f'<a href="{m.group(0)}" rel="nofollow noopener" target="_blank">{m.group(0)}</a>', text)
+    return URL.sub(
+        lambda m: f'<a href="{m.group(0)}" rel="nofollow noopener" target="_blank">{m.group(0)}</a>', text
+    )
 
 
 def fault_response(kind: str, reset: int) -> Response:
     """Mastodon's answer for a fault the sandbox injects."""
     if kind == "rate_limited":
         at = masto_time(datetime.fromtimestamp(reset, UTC))
-        return api_error("Too many requests", 429, {"X-RateLimit-Limit": str(LIMIT), "X-RateLimit-Remaining": "0",
-                                                    "X-RateLimit-Reset": at})
+        return api_error(
+            "Too many requests",
+            429,
+            {"X-RateLimit-Limit": str(LIMIT), "X-RateLimit-Remaining": "0", "X-RateLimit-Reset": at},
+        )
     if kind == "expired_token":
         return api_error("The access token is invalid", 401)
     return api_error("We're sorry, but something went wrong on our end.", 503)
@@ -245,4 +312,3 @@ def fault_response(kind: str, reset: int) -> Response:
 def build(world: World, tokens: dict[str, str]) -> MastodonSandbox:
     """The Mastodon sandbox over world."""
     return MastodonSandbox(world, tokens)
-

@@ -62,9 +62,13 @@ class WebSandbox:
         if path.endswith(".png") or path.endswith(".jpg"):
             return Response(PIXEL, media_type="image/png", headers={"Cache-Control": "max-age=86400"})
         if path.startswith("20"):
-            return Response(f"<!doctype html><title>{escape(host)}</title><h1>{escape(path)}</h1>",
-                            media_type="text/html; charset=utf-8")
-        return Response("<!doctype html><title>Not Found</title><h1>Not Found</h1>", 404, media_type="text/html")
+            return Response(
+                f"<!doctype html><title>{escape(host)}</title><h1>{escape(path)}</h1>",
+                media_type="text/html; charset=utf-8",
+            )
+        return Response(
+            "<!doctype html><title>Not Found</title><h1>Not Found</h1>", 404, media_type="text/html"
+        )
 
     def feed(self, request: Request, account: SandboxAccount) -> Response:
         posts = list(reversed(account.visible(self.world.now())))[:FEED_ITEMS]
@@ -72,8 +76,11 @@ class WebSandbox:
         body = render_atom(account, posts) if atom else render_rss(account, posts)
         etag = '"' + hashlib.sha256(body.encode()).hexdigest()[:32] + '"'
         newest = max((p.edited_at or p.created_at for p in posts), default=self.world.epoch)
-        headers = {"ETag": etag, "Last-Modified": format_datetime(newest, usegmt=True),
-                   "Cache-Control": "max-age=300"}
+        headers = {
+            "ETag": etag,
+            "Last-Modified": format_datetime(newest, usegmt=True),
+            "Cache-Control": "max-age=300",
+        }
         if request.headers.get("if-none-match") == etag or not_modified_since(request, newest):
             return Response(status_code=304, headers=headers)
         media_type = "application/atom+xml; charset=utf-8" if atom else "application/rss+xml; charset=utf-8"
@@ -102,8 +109,11 @@ def entry_html(post: SandboxPost) -> str:
     links = "".join(f'<p><a href="{escape(link)}">{escape(link)}</a></p>' for link in post.links)
     image = ""
     if post.image:
-        image = (f'<p><img src="{site_of(post.account)}media/{post.seq}.png" alt="Photo" width="1200" height="675">'
-                 f'<img src="https://stats.wp.com/sandbox-pixel.gif?post={post.seq}" width="1" height="1"></p>')
+        image = (
+            f'<p><img src="{site_of(post.account)}media/{post.seq}.png" alt="Photo" '
+            'width="1200" height="675">'
+            f'<img src="https://stats.wp.com/sandbox-pixel.gif?post={post.seq}" width="1" height="1"></p>'
+        )
     return paragraphs + links + image
 
 
@@ -135,7 +145,8 @@ def render_rss(account: SandboxAccount, posts: list[SandboxPost]) -> str:
         f"<channel><title>{xml_escape(account.name)}</title><link>{xml_escape(site_of(account))}</link>"
         f'<atom:link href="{xml_escape(account.locator)}" rel="self" type="application/rss+xml"/>'
         f"<description>{xml_escape(account.name)}</description><language>en-GB</language>"
-        + "".join(items) + "</channel></rss>"
+        + "".join(items)
+        + "</channel></rss>"
     )
 
 
@@ -161,14 +172,17 @@ def render_atom(account: SandboxAccount, posts: list[SandboxPost]) -> str:
         f'<link rel="self" href="{xml_escape(account.locator)}"/>'
         f'<link rel="alternate" href="{xml_escape(site_of(account))}"/>'
         f"<updated>{(updated.isoformat() if updated else '1970-01-01T00:00:00+00:00')}</updated>"
-        + "".join(entries) + "</feed>"
+        + "".join(entries)
+        + "</feed>"
     )
 
 
 def fault_response(kind: str, reset: int) -> Response:
     """What a website answers for an injected fault."""
     if kind == "rate_limited":
-        return Response("Too Many Requests", 429, headers={"Retry-After": str(max(reset - int(time.time()), 1))})
+        return Response(
+            "Too Many Requests", 429, headers={"Retry-After": str(max(reset - int(time.time()), 1))}
+        )
     if kind == "expired_token":
         return Response("Forbidden", 403)
     return Response("<html><body><h1>503 Service Unavailable</h1></body></html>", 503, media_type="text/html")

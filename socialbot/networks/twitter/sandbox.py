@@ -36,12 +36,18 @@ APP_ONLY_FORBIDDEN = {
     "type": "https://api.twitter.com/2/problems/unsupported-authentication",
     "status": 403,
 }
-DUPLICATE = {"detail": "You are not allowed to create a Tweet with duplicate content.", "type": "about:blank",
-             "title": "Forbidden", "status": 403}
+DUPLICATE = {
+    "detail": "You are not allowed to create a Tweet with duplicate content.",
+    "type": "about:blank",
+    "title": "Forbidden",
+    "status": 403,
+}
 REPLY_NOT_ALLOWED = {
     "detail": "Reply to this conversation is not allowed because you have not been mentioned or otherwise "
     "engaged by the author of the post you are replying to.",
-    "type": "about:blank", "title": "Forbidden", "status": 403,
+    "type": "about:blank",
+    "title": "Forbidden",
+    "status": 403,
 }
 
 
@@ -70,7 +76,8 @@ class TwitterSandbox:
         self.limits = RateLimits()
         self.media: dict[str, dict[str, Any]] = {}
         self.media_ids = itertools.count(1_900_000_000_000_000_000)
-        self.reply_rule = False
+        # X's 2026 reply rule, when the fault is on: True refuses replies to others, "strict" all replies.
+        self.reply_rule: bool | str = False
 
     def routes(self) -> dict[str, list[BaseRoute]]:
         """Routes per sandbox prefix: the API host and the upload host."""
@@ -96,7 +103,11 @@ class TwitterSandbox:
         oauth = oauth1_params(header)
         if oauth:
             problem = token_problem(oauth["oauth_token"]) or token_problem(oauth["oauth_consumer_key"])
-            return (None, json_response(UNAUTHORIZED, 401)) if problem else ("user:" + oauth["oauth_token"], None)
+            return (
+                (None, json_response(UNAUTHORIZED, 401))
+                if problem
+                else ("user:" + oauth["oauth_token"], None)
+            )
         token = bearer_token(header)
         if token_problem(token):
             return None, json_response(UNAUTHORIZED, 401)
@@ -106,8 +117,11 @@ class TwitterSandbox:
 
     def _limited(self, endpoint: str, caller: str, limit: int) -> tuple[dict[str, str], Response | None]:
         window = self.limits.take(endpoint, caller, limit, WINDOW)
-        headers = {"x-rate-limit-limit": str(window.limit), "x-rate-limit-remaining": str(max(window.remaining, 0)),
-                   "x-rate-limit-reset": str(window.reset)}
+        headers = {
+            "x-rate-limit-limit": str(window.limit),
+            "x-rate-limit-remaining": str(max(window.remaining, 0)),
+            "x-rate-limit-reset": str(window.reset),
+        }
         if window.remaining < 0:
             return headers, rate_limited(window.reset, headers)
         return headers, None
@@ -168,16 +182,35 @@ class TwitterSandbox:
         except ValueError:
             max_results = -1
         if not MAX_RESULTS[0] <= max_results <= MAX_RESULTS[1]:
-            return json_response(invalid_param("max_results", q.get("max_results", ""),
-                                               "The `max_results` query parameter value [{}] is not between 5 and 100"
-                                               .format(q.get("max_results"))), 400, headers)
+            return json_response(
+                invalid_param(
+                    "max_results",
+                    q.get("max_results", ""),
+                    "The `max_results` query parameter value [{}] is not between 5 and 100".format(
+                        q.get("max_results")
+                    ),
+                ),
+                400,
+                headers,
+            )
         account = self.world.account("twitter", str(request.path_params["id"]))
         if account is None:
-            return json_response({"errors": [{"value": str(request.path_params["id"]), "detail":
-                                  f"Could not find user with id: [{request.path_params['id']}].",
-                                  "title": "Not Found Error", "resource_type": "user", "parameter": "id",
-                                  "resource_id": str(request.path_params["id"]),
-                                  "type": "https://api.twitter.com/2/problems/resource-not-found"}]}, headers=headers)
+            return json_response(
+                {
+                    "errors": [
+                        {
+                            "value": str(request.path_params["id"]),
+                            "detail": f"Could not find user with id: [{request.path_params['id']}].",
+                            "title": "Not Found Error",
+                            "resource_type": "user",
+                            "parameter": "id",
+                            "resource_id": str(request.path_params["id"]),
+                            "type": "https://api.twitter.com/2/problems/resource-not-found",
+                        }
+                    ]
+                },
+                headers=headers,
+            )
         posts = select_tweets(account.visible(self.world.now()), q)
         if "pagination_token" in q:
             # The token stands for a position (the last id served), so new posts cannot shift pages.
@@ -198,10 +231,25 @@ class TwitterSandbox:
         post = self.world.post("twitter", str(request.path_params["id"]))
         if post is None:
             tweet_id = str(request.path_params["id"])
-            return json_response({"errors": [{"value": tweet_id, "detail": f"Could not find tweet with id: [{tweet_id}].",
-                                  "title": "Not Found Error", "resource_type": "tweet", "parameter": "id",
-                                  "resource_id": tweet_id, "type": "https://api.twitter.com/2/problems/resource-not-found"}]})
-        return json_response(render_timeline([post], request.query_params, post.account) | {"data": tweet_json(post, request.query_params)})
+            return json_response(
+                {
+                    "errors": [
+                        {
+                            "value": tweet_id,
+                            "detail": f"Could not find tweet with id: [{tweet_id}].",
+                            "title": "Not Found Error",
+                            "resource_type": "tweet",
+                            "parameter": "id",
+                            "resource_id": tweet_id,
+                            "type": "https://api.twitter.com/2/problems/resource-not-found",
+                        }
+                    ]
+                }
+            )
+        return json_response(
+            render_timeline([post], request.query_params, post.account)
+            | {"data": tweet_json(post, request.query_params)}
+        )
 
     # Writing --------------------------------------------------------------------------------
 
@@ -213,9 +261,14 @@ class TwitterSandbox:
         if limited:
             return limited
         day = self.limits.take("POST /2/tweets 24h", caller, DAY_LIMIT, 86400)
-        headers |= {"x-app-limit-24hour-limit": str(day.limit), "x-app-limit-24hour-remaining": str(max(day.remaining, 0)),
-                    "x-app-limit-24hour-reset": str(day.reset), "x-user-limit-24hour-limit": str(day.limit),
-                    "x-user-limit-24hour-remaining": str(max(day.remaining, 0)), "x-user-limit-24hour-reset": str(day.reset)}
+        headers |= {
+            "x-app-limit-24hour-limit": str(day.limit),
+            "x-app-limit-24hour-remaining": str(max(day.remaining, 0)),
+            "x-app-limit-24hour-reset": str(day.reset),
+            "x-user-limit-24hour-limit": str(day.limit),
+            "x-user-limit-24hour-remaining": str(max(day.remaining, 0)),
+            "x-user-limit-24hour-reset": str(day.reset),
+        }
         try:
             body = await request.json()
         except ValueError:
@@ -227,34 +280,59 @@ class TwitterSandbox:
             return json_response(problem[1], problem[0], headers)
         reply_id = (body.get("reply") or {}).get("in_reply_to_tweet_id")
         media_ids = [str(m) for m in (body.get("media") or {}).get("media_ids", [])]
-        post = self.world.publish(account, text, reply_to=self.world.post("twitter", str(reply_id)) if reply_id else None,
-                                  links=URL.findall(text), media_ids=media_ids)
-        return json_response({"data": {"id": post.id, "text": rendered_text(post), "edit_history_tweet_ids": [post.id]}},
-                             201, headers)
+        post = self.world.publish(
+            account,
+            text,
+            reply_to=self.world.post("twitter", str(reply_id)) if reply_id else None,
+            links=URL.findall(text),
+            media_ids=media_ids,
+        )
+        return json_response(
+            {"data": {"id": post.id, "text": rendered_text(post), "edit_history_tweet_ids": [post.id]}},
+            201,
+            headers,
+        )
 
-    def _check_new_tweet(self, account: SandboxAccount, body: Any, text: str) -> tuple[int, dict[str, Any]] | None:
+    def _check_new_tweet(
+        self, account: SandboxAccount, body: Any, text: str
+    ) -> tuple[int, dict[str, Any]] | None:
         if not isinstance(body, dict) or (not text and not (body.get("media") or {}).get("media_ids")):
             return 400, invalid_request("One or more parameters to your request was invalid.")
         if text and not parse_tweet(text).valid:
-            return 400, {"errors": [{"message": "Your Tweet text is too long. For more information on how Twitter "
-                                     "determines text length see https://github.com/twitter/twitter-text."}],
-                         "title": "Invalid Request", "detail": "One or more parameters to your request was invalid.",
-                         "type": "https://api.twitter.com/2/problems/invalid-request"}
+            return 400, {
+                "errors": [
+                    {
+                        "message": "Your Tweet text is too long. For more information on how Twitter "
+                        "determines text length see https://github.com/twitter/twitter-text."
+                    }
+                ],
+                "title": "Invalid Request",
+                "detail": "One or more parameters to your request was invalid.",
+                "type": "https://api.twitter.com/2/problems/invalid-request",
+            }
         if any(p.text == text for p in account.visible(self.world.now())[-200:]):
             return 403, DUPLICATE
         reply_id = (body.get("reply") or {}).get("in_reply_to_tweet_id")
         if reply_id is not None:
             parent = self.world.post("twitter", str(reply_id))
             if parent is None:
-                return 400, invalid_param("reply.in_reply_to_tweet_id", str(reply_id),
-                                          "The `reply.in_reply_to_tweet_id` query parameter value "
-                                          f"[{reply_id}] does not exist")
+                return 400, invalid_param(
+                    "reply.in_reply_to_tweet_id",
+                    str(reply_id),
+                    f"The `reply.in_reply_to_tweet_id` query parameter value [{reply_id}] does not exist",
+                )
             mentioned = f"@{account.handle.lower()}" in parent.text.lower()
-            if self.reply_rule and (parent.account is not account or self.reply_rule == "strict") and not mentioned:
+            if (
+                self.reply_rule
+                and (parent.account is not account or self.reply_rule == "strict")
+                and not mentioned
+            ):
                 return 403, REPLY_NOT_ALLOWED
         for media_id in (body.get("media") or {}).get("media_ids", []):
             if str(media_id) not in self.media:
-                return 400, invalid_param("media.media_ids", str(media_id), f"Your media IDs are invalid: [{media_id}]")
+                return 400, invalid_param(
+                    "media.media_ids", str(media_id), f"Your media IDs are invalid: [{media_id}]"
+                )
         return None
 
     async def delete_tweet(self, request: Request) -> Response:
@@ -277,9 +355,14 @@ class TwitterSandbox:
         command = form.get("command")
         if command == "INIT":
             media_id = str(next(self.media_ids))
-            self.media[media_id] = {"size": int(str(form.get("total_bytes", 0))), "type": str(form.get("media_type", "")),
-                                    "received": 0}
-            return json_response({"media_id": int(media_id), "media_id_string": media_id, "expires_after_secs": 86400})
+            self.media[media_id] = {
+                "size": int(str(form.get("total_bytes", 0))),
+                "type": str(form.get("media_type", "")),
+                "received": 0,
+            }
+            return json_response(
+                {"media_id": int(media_id), "media_id_string": media_id, "expires_after_secs": 86400}
+            )
         if command == "APPEND":
             chunk = form.get("media")
             media_id = str(form.get("media_id"))
@@ -298,7 +381,11 @@ class TwitterSandbox:
             return json_response({"errors": [{"code": 38, "message": "media parameter is missing."}]}, 400)
         data = await upload.read()
         media_id = str(next(self.media_ids))
-        self.media[media_id] = {"size": len(data), "type": upload.content_type or "image/png", "received": len(data)}
+        self.media[media_id] = {
+            "size": len(data),
+            "type": upload.content_type or "image/png",
+            "received": len(data),
+        }
         self.world.record_media("twitter", media_id, len(data), upload.content_type or "image/png")
         return json_response(media_v1_json(media_id, len(data), upload.content_type or "image/png"))
 
@@ -316,17 +403,32 @@ class TwitterSandbox:
         media_type = str(form.get("media_type") or upload.content_type or "image/png")
         self.media[media_id] = {"size": len(data), "type": media_type, "received": len(data)}
         self.world.record_media("twitter", media_id, len(data), media_type)
-        return json_response({"data": {"id": media_id, "media_key": f"3_{media_id}", "size": len(data),
-                                       "expires_after_secs": 86400}})
+        return json_response(
+            {
+                "data": {
+                    "id": media_id,
+                    "media_key": f"3_{media_id}",
+                    "size": len(data),
+                    "expires_after_secs": 86400,
+                }
+            }
+        )
 
 
 def rate_limited(reset: int, headers: dict[str, str] | None = None) -> Response:
     """X's 429: always with x-rate-limit-reset, or tweepy's wait_on_rate_limit spins."""
-    headers = {"x-rate-limit-limit": "1", "x-rate-limit-remaining": "0", "x-rate-limit-reset": str(reset),
-               **(headers or {})}
+    headers = {
+        "x-rate-limit-limit": "1",
+        "x-rate-limit-remaining": "0",
+        "x-rate-limit-reset": str(reset),
+        **(headers or {}),
+    }
     headers["x-rate-limit-remaining"] = "0"
-    return json_response({"title": "Too Many Requests", "detail": "Too Many Requests", "type": "about:blank",
-                          "status": 429}, 429, headers)
+    return json_response(
+        {"title": "Too Many Requests", "detail": "Too Many Requests", "type": "about:blank", "status": 429},
+        429,
+        headers,
+    )
 
 
 def fault_response(kind: str, reset: int) -> Response:
@@ -335,8 +437,15 @@ def fault_response(kind: str, reset: int) -> Response:
         return rate_limited(reset)
     if kind == "expired_token":
         return json_response(UNAUTHORIZED, 401)
-    return json_response({"title": "Service Unavailable", "detail": "Service Unavailable", "type": "about:blank",
-                          "status": 503}, 503)
+    return json_response(
+        {
+            "title": "Service Unavailable",
+            "detail": "Service Unavailable",
+            "type": "about:blank",
+            "status": 503,
+        },
+        503,
+    )
 
 
 def select_tweets(posts: list[SandboxPost], q: Any) -> list[SandboxPost]:
@@ -361,8 +470,7 @@ def select_tweets(posts: list[SandboxPost], q: Any) -> list[SandboxPost]:
 def render_timeline(page: list[SandboxPost], q: Any, account: SandboxAccount) -> dict[str, Any]:
     """data, includes and meta as X returns them for a page of posts."""
     expansions = set(q.get("expansions", "").split(","))
-    body: dict[str, Any] = {"data": [tweet_json(p, q) for p in page],
-                            "meta": {"result_count": len(page)}}
+    body: dict[str, Any] = {"data": [tweet_json(p, q) for p in page], "meta": {"result_count": len(page)}}
     if page:
         body["meta"] |= {"newest_id": page[0].id, "oldest_id": page[-1].id}
     includes: dict[str, Any] = {}
@@ -411,8 +519,12 @@ def tweet_json(post: SandboxPost, q: Any) -> dict[str, Any]:
     if post.reply_to is not None and "in_reply_to_user_id" in fields:
         tweet["in_reply_to_user_id"] = post.reply_to.account.numeric_id
     if "public_metrics" in fields:
-        tweet["public_metrics"] = {"retweet_count": post.seq % 7, "reply_count": post.seq % 3,
-                                   "like_count": post.seq % 40, "quote_count": 0}
+        tweet["public_metrics"] = {
+            "retweet_count": post.seq % 7,
+            "reply_count": post.seq % 3,
+            "like_count": post.seq % 40,
+            "quote_count": 0,
+        }
     return tweet
 
 
@@ -424,8 +536,16 @@ def entities_json(post: SandboxPost, text: str) -> dict[str, Any]:
         short = short_link(link, post)
         start = text.find(short)
         if start >= 0:
-            urls.append({"start": start, "end": start + len(short), "url": short, "expanded_url": link,
-                         "display_url": link.split("://", 1)[1][:26] + ("…" if len(link.split("://", 1)[1]) > 26 else "")})
+            urls.append(
+                {
+                    "start": start,
+                    "end": start + len(short),
+                    "url": short,
+                    "expanded_url": link,
+                    "display_url": link.split("://", 1)[1][:26]
+                    + ("…" if len(link.split("://", 1)[1]) > 26 else ""),
+                }
+            )
     if urls:
         entities["urls"] = urls
     tags = [{"start": m.start(), "end": m.end(), "tag": m.group(1)} for m in HASHTAG.finditer(text)]
@@ -452,8 +572,13 @@ def media_json(post: SandboxPost, q: Any) -> dict[str, Any]:
 
 def media_v1_json(media_id: str, size: int, media_type: str) -> dict[str, Any]:
     """The v1.1 upload answer tweepy's Media model reads."""
-    return {"media_id": int(media_id), "media_id_string": media_id, "size": size, "expires_after_secs": 86400,
-            "image": {"image_type": media_type, "w": 1200, "h": 675}}
+    return {
+        "media_id": int(media_id),
+        "media_id_string": media_id,
+        "size": size,
+        "expires_after_secs": 86400,
+        "image": {"image_type": media_type, "w": 1200, "h": 675},
+    }
 
 
 def user_json(account: SandboxAccount) -> dict[str, Any]:
@@ -463,23 +588,35 @@ def user_json(account: SandboxAccount) -> dict[str, Any]:
 
 def not_found_user(username: str) -> dict[str, Any]:
     """The errors entry X gives for an unknown username."""
-    return {"value": username, "detail": f"Could not find user with username: [{username}].", "title": "Not Found Error",
-            "resource_type": "user", "parameter": "username", "resource_id": username,
-            "type": "https://api.twitter.com/2/problems/resource-not-found"}
+    return {
+        "value": username,
+        "detail": f"Could not find user with username: [{username}].",
+        "title": "Not Found Error",
+        "resource_type": "user",
+        "parameter": "username",
+        "resource_id": username,
+        "type": "https://api.twitter.com/2/problems/resource-not-found",
+    }
 
 
 def invalid_request(message: str) -> dict[str, Any]:
     """X's 400 body for a malformed request."""
-    return {"errors": [{"message": message}], "title": "Invalid Request",
-            "detail": "One or more parameters to your request was invalid.",
-            "type": "https://api.twitter.com/2/problems/invalid-request"}
+    return {
+        "errors": [{"message": message}],
+        "title": "Invalid Request",
+        "detail": "One or more parameters to your request was invalid.",
+        "type": "https://api.twitter.com/2/problems/invalid-request",
+    }
 
 
 def invalid_param(name: str, value: str, message: str) -> dict[str, Any]:
     """X's 400 body naming the parameter at fault."""
-    return {"errors": [{"parameters": {name: [value]}, "message": message}], "title": "Invalid Request",
-            "detail": "One or more parameters to your request was invalid.",
-            "type": "https://api.twitter.com/2/problems/invalid-request"}
+    return {
+        "errors": [{"parameters": {name: [value]}, "message": message}],
+        "title": "Invalid Request",
+        "detail": "One or more parameters to your request was invalid.",
+        "type": "https://api.twitter.com/2/problems/invalid-request",
+    }
 
 
 def encode_token(last_id: int) -> str:

@@ -5,52 +5,75 @@ from __future__ import annotations
 import io
 import time
 import uuid
+from collections.abc import Callable
 from datetime import datetime
+from typing import Any
 
 import pytest
 import requests
 import tweepy
 
-from socialbot.networks.routing import route_session
 from tests.sandbox_server import control
 
 HANDLE = "ph_lla"  # the Labour Left Alliance's X source in feeds.toml (a placeholder)
-USER_KEYS = {"consumer_key": "sandbox-x-api-key", "consumer_secret": "sandbox-x-api-secret",
-             "access_token": "sandbox-x-access-token", "access_token_secret": "sandbox-x-access-token-secret"}
+USER_KEYS = {
+    "consumer_key": "sandbox-x-api-key",
+    "consumer_secret": "sandbox-x-api-secret",
+    "access_token": "sandbox-x-access-token",
+    "access_token_secret": "sandbox-x-access-token-secret",
+}
 
 
-def reader(base: str, token: str = "sandbox-bearer") -> tweepy.Client:
-    client = tweepy.Client(bearer_token=token)
-    route_session(client.session, base)
-    return client
+@pytest.fixture
+def reader(route: Callable[..., Any]) -> Callable[..., tweepy.Client]:
+    def make(token: str = "sandbox-bearer") -> tweepy.Client:
+        client = tweepy.Client(bearer_token=token)
+        route(client.session)
+        return client
+
+    return make
 
 
-def writer(base: str, **overrides: str) -> tweepy.Client:
-    client = tweepy.Client(**(USER_KEYS | overrides))
-    route_session(client.session, base)
-    return client
+@pytest.fixture
+def writer(route: Callable[..., Any]) -> Callable[..., tweepy.Client]:
+    def make(**overrides: str) -> tweepy.Client:
+        client = tweepy.Client(**(USER_KEYS | overrides))
+        route(client.session)
+        return client
+
+    return make
 
 
-def user_id(base: str, handle: str = HANDLE) -> str:
-    return str(reader(base).get_user(username=handle).data.id)
+@pytest.fixture
+def uid(reader: Callable[..., tweepy.Client]) -> str:
+    return str(reader().get_user(username=HANDLE).data.id)
 
 
-def test_timeline_page_by_page_then_since_id(sandbox: str) -> None:
-    client = reader(sandbox)
-    uid = user_id(sandbox)
-    fields = {"tweet_fields": ["created_at", "entities", "attachments"],
-              "expansions": ["attachments.media_keys"], "media_fields": ["url", "width", "height"]}
+def test_timeline_page_by_page_then_since_id(
+    sandbox: str, reader: Any, writer: Any, uid: str, route: Any
+) -> None:
+    client = reader()
+    uid = uid
+    fields = {
+        "tweet_fields": ["created_at", "entities", "attachments"],
+        "expansions": ["attachments.media_keys"],
+        "media_fields": ["url", "width", "height"],
+    }
     seen: list[int] = []
     token = None
     for _ in range(3):
         page = client.get_users_tweets(uid, max_results=5, pagination_token=token, **fields)
         assert page.meta["result_count"] == len(page.data) == 5
-        assert page.meta["newest_id"] == str(page.data[0].id) and page.meta["oldest_id"] == str(page.data[-1].id)
+        assert page.meta["newest_id"] == str(page.data[0].id) and page.meta["oldest_id"] == str(
+            page.data[-1].id
+        )
         assert all(isinstance(t.created_at, datetime) for t in page.data)
         assert all(t.edit_history_tweet_ids == [t.id] for t in page.data)
         seen += [t.id for t in page.data]
         token = page.meta["next_token"]
-    assert seen == sorted(seen, reverse=True) and len(set(seen)) == 15, "newest first, no repeats across pages"
+    assert seen == sorted(seen, reverse=True) and len(set(seen)) == 15, (
+        "newest first, no repeats across pages"
+    )
     newest = seen[0]
     nothing = client.get_users_tweets(uid, since_id=newest)
     assert nothing.data is None and nothing.meta == {"result_count": 0}
@@ -59,26 +82,32 @@ def test_timeline_page_by_page_then_since_id(sandbox: str) -> None:
     assert fresh.data and all(t.id > newest for t in fresh.data)
 
 
-def test_links_are_tco_in_text_and_expanded_in_entities(sandbox: str) -> None:
-    client = reader(sandbox)
-    tweets = client.get_users_tweets(user_id(sandbox), max_results=100, tweet_fields=["entities"]).data
+def test_links_are_tco_in_text_and_expanded_in_entities(
+    sandbox: str, reader: Any, writer: Any, uid: str, route: Any
+) -> None:
+    client = reader()
+    tweets = client.get_users_tweets(uid, max_results=100, tweet_fields=["entities"]).data
     linked = [t for t in tweets if t.entities and "urls" in t.entities]
     assert linked
     for tweet in linked:
         for url in tweet.entities["urls"]:
             assert url["url"].startswith("https://t.co/") and url["url"] in tweet.text
             assert not url["expanded_url"].startswith("https://t.co/")
-            assert tweet.text[url["start"]:url["end"]] == url["url"]
+            assert tweet.text[url["start"] : url["end"]] == url["url"]
 
 
-def test_unknown_user_is_200_with_errors_and_no_data(sandbox: str) -> None:
-    response = reader(sandbox).get_user(username="nobody_here_123")
+def test_unknown_user_is_200_with_errors_and_no_data(
+    sandbox: str, reader: Any, writer: Any, uid: str, route: Any
+) -> None:
+    response = reader().get_user(username="nobody_here_123")
     assert response.data is None
     assert response.errors[0]["title"] == "Not Found Error"
 
 
-def test_a_three_part_thread_lands_in_order(sandbox: str) -> None:
-    client = writer(sandbox)
+def test_a_three_part_thread_lands_in_order(
+    sandbox: str, reader: Any, writer: Any, uid: str, route: Any
+) -> None:
+    client = writer()
     run = uuid.uuid4().hex[:6]
     parent = None
     ids = []
@@ -92,69 +121,88 @@ def test_a_three_part_thread_lands_in_order(sandbox: str) -> None:
     assert {e["account"] for e in record} == {"ph_network"}, "the access token's own account"
 
 
-def test_rate_limit_429_carries_the_reset_time(sandbox: str) -> None:
-    control(sandbox, "POST", "faults", {"network": "twitter", "path": "/2/users/*/tweets", "rate_limited_for": 120})
+def test_rate_limit_429_carries_the_reset_time(
+    sandbox: str, reader: Any, writer: Any, uid: str, route: Any
+) -> None:
+    control(
+        sandbox,
+        "POST",
+        "faults",
+        {"network": "twitter", "path": "/2/users/*/tweets", "rate_limited_for": 120},
+    )
     with pytest.raises(tweepy.TooManyRequests) as raised:
-        reader(sandbox).get_users_tweets(user_id(sandbox))
+        reader().get_users_tweets(uid)
     assert raised.value.reset_time is not None
     assert time.time() + 100 < raised.value.reset_time <= time.time() + 121
 
 
-def test_every_answer_has_rate_limit_headers(sandbox: str) -> None:
+def test_every_answer_has_rate_limit_headers(
+    sandbox: str, reader: Any, writer: Any, uid: str, route: Any
+) -> None:
     client = tweepy.Client(bearer_token="sandbox-bearer", return_type=requests.Response)
-    route_session(client.session, sandbox)
-    response = client.get_users_tweets(user_id(sandbox))
+    route(client.session)
+    response = client.get_users_tweets(uid)
     assert {"x-rate-limit-limit", "x-rate-limit-remaining", "x-rate-limit-reset"} <= set(response.headers)
 
 
 @pytest.mark.parametrize("token", ["None", "expired-bearer", "revoked-bearer"])
-def test_bad_bearer_tokens_are_401(sandbox: str, token: str) -> None:
+def test_bad_bearer_tokens_are_401(
+    sandbox: str, reader: Any, writer: Any, uid: str, route: Any, token: str
+) -> None:
     with pytest.raises(tweepy.Unauthorized):
-        reader(sandbox, token).get_user(username=HANDLE)
+        reader(token).get_user(username=HANDLE)
 
 
-def test_app_only_auth_cannot_write(sandbox: str) -> None:
+def test_app_only_auth_cannot_write(sandbox: str, reader: Any, writer: Any, uid: str, route: Any) -> None:
     client = tweepy.Client(bearer_token="sandbox-bearer")
-    route_session(client.session, sandbox)
+    route(client.session)
     with pytest.raises(tweepy.Forbidden, match="Application-Only is forbidden"):
         client.create_tweet(text="hello", user_auth=False)
 
 
-def test_expired_user_token_is_401(sandbox: str) -> None:
+def test_expired_user_token_is_401(sandbox: str, reader: Any, writer: Any, uid: str, route: Any) -> None:
     with pytest.raises(tweepy.Unauthorized):
-        writer(sandbox, access_token="expired-token").create_tweet(text="hello")
+        writer(access_token="expired-token").create_tweet(text="hello")
 
 
-def test_duplicate_content_is_403(sandbox: str) -> None:
-    client = writer(sandbox)
+def test_duplicate_content_is_403(sandbox: str, reader: Any, writer: Any, uid: str, route: Any) -> None:
+    client = writer()
     text = f"Ballots drop tomorrow. Check your inbox & vote #GV6 {uuid.uuid4().hex[:6]}"
     client.create_tweet(text=text)
     with pytest.raises(tweepy.Forbidden, match="duplicate content"):
         client.create_tweet(text=text)
 
 
-def test_weighted_length_is_enforced(sandbox: str) -> None:
-    client = writer(sandbox)
+def test_weighted_length_is_enforced(sandbox: str, reader: Any, writer: Any, uid: str, route: Any) -> None:
+    client = writer()
     # 140 CJK characters weigh 280: allowed; one more is not.
     client.create_tweet(text="团" * 135 + uuid.uuid4().hex[:8])
     with pytest.raises(tweepy.BadRequest, match="too long"):
         client.create_tweet(text="团" * 141)
 
 
-def test_reply_rule_fault_refuses_replies_to_others(sandbox: str) -> None:
-    someone_else = reader(sandbox).get_users_tweets(user_id(sandbox), max_results=5).data[0].id
+def test_reply_rule_fault_refuses_replies_to_others(
+    sandbox: str, reader: Any, writer: Any, uid: str, route: Any
+) -> None:
+    someone_else = reader().get_users_tweets(uid, max_results=5).data[0].id
     control(sandbox, "POST", "faults", {"x_reply_rule": True})
     with pytest.raises(tweepy.Forbidden, match="not allowed"):
-        writer(sandbox).create_tweet(text=f"A reply {uuid.uuid4().hex}", in_reply_to_tweet_id=someone_else)
+        writer().create_tweet(text=f"A reply {uuid.uuid4().hex}", in_reply_to_tweet_id=someone_else)
 
 
-def test_media_upload_v1_as_tweepy_api_does_it(sandbox: str) -> None:
-    auth = tweepy.OAuth1UserHandler(USER_KEYS["consumer_key"], USER_KEYS["consumer_secret"],
-                                    USER_KEYS["access_token"], USER_KEYS["access_token_secret"])
+def test_media_upload_v1_as_tweepy_api_does_it(
+    sandbox: str, reader: Any, writer: Any, uid: str, route: Any
+) -> None:
+    auth = tweepy.OAuth1UserHandler(
+        USER_KEYS["consumer_key"],
+        USER_KEYS["consumer_secret"],
+        USER_KEYS["access_token"],
+        USER_KEYS["access_token_secret"],
+    )
     api = tweepy.API(auth)
-    route_session(api.session, sandbox)
+    route(api.session)
     media = api.media_upload("rally.png", file=io.BytesIO(b"\x89PNG\r\n\x1a\n" + b"0" * 2048))
-    tweet = writer(sandbox).create_tweet(text=f"Rally tonight {uuid.uuid4().hex[:6]}", media_ids=[media.media_id])
+    tweet = writer().create_tweet(text=f"Rally tonight {uuid.uuid4().hex[:6]}", media_ids=[media.media_id])
     record = control(sandbox, "GET", "published")["published"]
     assert any(e.get("kind") == "media" and e["id"] == media.media_id_string for e in record)
     assert next(e for e in record if e.get("id") == tweet.data["id"])["media_ids"] == [media.media_id_string]

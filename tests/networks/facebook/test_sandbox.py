@@ -1,0 +1,108 @@
+"""facebook-sdk 3.1.0's GraphAPI against the sandbox's Graph API, at a current version."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+from typing import Any
+
+import facebook
+import pytest
+import requests
+
+from tests.sandbox_server import control
+
+PAGE = "placeholder.labour-left-alliance"
+TOKEN = "sandbox-facebook-page-token"
+FIELDS = "message,created_time,permalink_url,full_picture,attachments,from"
+
+
+@pytest.fixture
+def graph(route: Callable[..., requests.Session]) -> Callable[..., facebook.GraphAPI]:
+    def make(token: str = TOKEN) -> facebook.GraphAPI:
+        api = facebook.GraphAPI(access_token=token, session=route())
+        # facebook-sdk 3.1.0 only accepts 2.8–3.1 in its constructor; the attribute takes any version.
+        api.version = "v21.0"
+        return api
+
+    return make
+
+
+def test_page_posts_over_two_pages_of_cursors(sandbox: str, graph: Any, route: Any) -> None:
+    api = graph()
+    first = api.get_connections(PAGE, "posts", fields=FIELDS, limit=10)
+    assert len(first["data"]) == 10
+    assert first["paging"]["next"].startswith("https://graph.facebook.com/v21.0/")
+    assert "access_token=" in first["paging"]["next"]
+    posts = []
+    for post in api.get_all_connections(PAGE, "posts", fields=FIELDS, limit=10):
+        posts.append(post)
+        if len(posts) == 25:
+            break
+    assert len({p["id"] for p in posts}) == 25, "three pages, no repeats"
+    assert all(p["created_time"].endswith("+0000") for p in posts)
+    assert all(p["permalink_url"].startswith("https://www.facebook.com/") for p in posts)
+    assert posts[0]["from"]["name"] == "Labour Left Alliance"
+
+
+def test_since_filters_and_page_ids_work(sandbox: str, graph: Any, route: Any) -> None:
+    api = graph()
+    newest = api.get_connections(PAGE, "posts", fields="created_time", limit=1)["data"][0]
+    page = api.get_object(PAGE)
+    by_id = api.get_connections(page["id"], "posts", fields="created_time", limit=1)["data"][0]
+    assert by_id["id"] == newest["id"]
+    later = api.get_connections(PAGE, "posts", since=newest["created_time"].replace("+0000", "+00:00"))
+    assert [p["id"] for p in later["data"]] == [newest["id"]]
+
+
+def test_the_seeded_ballot_post_is_there(sandbox: str, graph: Any, route: Any) -> None:
+    posts = graph().get_connections(PAGE, "posts", fields="message", limit=100)["data"]
+    assert any(
+        p.get("message", "").startswith("Ballots drop tomorrow. Check your inbox & vote #GV6") for p in posts
+    )
+
+
+def test_publish_to_the_page_feed(sandbox: str, graph: Any, route: Any) -> None:
+    text = f"Ballots drop tomorrow. Check your inbox & vote #GV6 ({uuid.uuid4().hex[:6]})"
+    result = graph().put_object(
+        "placeholder.network",
+        "feed",
+        message=text,
+        link="https://labourleft.org/2026/10/grassroots-voice-gv6/",
+    )
+    assert result["id"].count("_") == 1
+    record = [e for e in control(sandbox, "GET", "published")["published"] if e.get("id") == result["id"]]
+    assert record and record[0]["text"] == text and record[0]["account"] == "placeholder.network"
+
+
+def test_duplicate_post_is_code_506(sandbox: str, graph: Any, route: Any) -> None:
+    api = graph()
+    text = f"Rally tonight {uuid.uuid4().hex[:6]}"
+    api.put_object("placeholder.network", "feed", message=text)
+    with pytest.raises(facebook.GraphAPIError) as raised:
+        api.put_object("placeholder.network", "feed", message=text)
+    assert raised.value.code == 506
+
+
+def test_expired_token_is_graph_api_error_190(sandbox: str, graph: Any, route: Any) -> None:
+    with pytest.raises(facebook.GraphAPIError) as raised:
+        graph("expired-page-token").get_connections(PAGE, "posts")
+    assert raised.value.code == 190
+    assert raised.value.type == "OAuthException"
+
+
+def test_rate_limit_fault_is_code_4_with_app_usage(sandbox: str, graph: Any, route: Any) -> None:
+    control(sandbox, "POST", "faults", {"network": "facebook", "rate_limited_for": 60})
+    response = route().get(f"https://graph.facebook.com/v21.0/{PAGE}/posts", params={"access_token": TOKEN})
+    assert response.json()["error"]["code"] == 4
+    assert "X-App-Usage" in response.headers
+    assert response.headers["content-type"].startswith("application/json")
+
+
+def test_version_header_and_json_content_type(sandbox: str, graph: Any, route: Any) -> None:
+    response = route().get(
+        f"https://graph.facebook.com/v22.0/{PAGE}/feed", params={"access_token": TOKEN, "limit": 2}
+    )
+    assert response.headers["facebook-api-version"] == "v22.0"
+    assert response.headers["content-type"].startswith("application/json")
+    assert len(response.json()["data"]) == 2

@@ -1,0 +1,58 @@
+"""Mastodon.py against the sandbox's Mastodon: lookup, Link-header paging, Idempotency-Key."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+import requests
+from mastodon import Mastodon, MastodonAPIError
+
+from tests.sandbox_server import control
+
+ACCOUNT = "redflag@mastodon.placeholder.invalid"
+
+
+@pytest.fixture
+def api(route: Callable[..., requests.Session]) -> Callable[..., Mastodon]:
+    def make(
+        server: str = "https://mastodon.placeholder.invalid", token: str = "sandbox-mastodon-access-token"
+    ) -> Mastodon:
+        return Mastodon(access_token=token, api_base_url=server, session=route(), version_check_mode="none")
+
+    return make
+
+
+def test_statuses_page_by_link_header(sandbox: str, api: Any) -> None:
+    client = api()
+    account = client.account_lookup(ACCOUNT)
+    first = client.account_statuses(account["id"], limit=5)
+    second = client.fetch_next(first)
+    assert len(first) == 5 and second and len(second) == 5
+    ids = [int(s["id"]) for s in first + second]
+    assert ids == sorted(ids, reverse=True) and len(set(ids)) == 10
+    assert first[0]["account"]["acct"] == "redflag"
+    assert first[0]["content"].startswith("<p>")
+
+
+def test_idempotency_key_replays_the_first_result(sandbox: str, api: Any) -> None:
+    client = api("https://mastodon.social")
+    text = f"Ballots drop tomorrow #GV6 {uuid.uuid4().hex[:6]}"
+    key = uuid.uuid4().hex
+    first = client.status_post(text, idempotency_key=key)
+    again = client.status_post(text, idempotency_key=key)
+    assert first["id"] == again["id"]
+    record = [e for e in control(sandbox, "GET", "published")["published"] if e.get("text") == text]
+    assert len(record) == 1 and record[0]["idempotency_key"] == key
+    reply = client.status_post(f"Part two {key}", in_reply_to_id=first["id"])
+    assert reply["in_reply_to_id"] == first["id"]
+
+
+def test_500_characters_with_urls_counted_as_23(sandbox: str, api: Any) -> None:
+    client = api("https://mastodon.social")
+    long_url = "https://labourleft.org/" + "a" * 200
+    client.status_post("x" * (500 - 23 - 1 - 6) + uuid.uuid4().hex[:6] + " " + long_url)
+    with pytest.raises(MastodonAPIError, match="character limit of 500"):
+        client.status_post("x" * 501)
