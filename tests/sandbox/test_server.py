@@ -137,3 +137,18 @@ def test_edits_show_up_in_the_platform_answers(sandbox: str) -> None:
         f"{sandbox}/web/mastodon.placeholder.invalid/api/v1/statuses/{first['id']}", timeout=10
     ).json()
     assert again["content"] == "<p>Corrected: 7:30pm</p>" and again["edited_at"]
+
+
+def test_latency_option_delays_every_platform_answer() -> None:
+    with running_sandbox("--latency", "300") as (base, _):
+        started = time.monotonic()
+        requests.get(f"{base}/web/labourleft.org/feed/", timeout=10).raise_for_status()
+        assert time.monotonic() - started >= 0.3
+
+
+def test_malformed_oauth_header_is_401(sandbox: str) -> None:
+    header = 'OAuth oauth_consumer_key="k", oauth_token="t", oauth_signature_method="PLAINTEXT", oauth_version="1.0"'
+    response = requests.post(
+        f"{sandbox}/x/2/tweets", json={"text": "hello"}, headers={"Authorization": header}, timeout=10
+    )
+    assert response.status_code == 401 and response.json()["title"] == "Unauthorized"

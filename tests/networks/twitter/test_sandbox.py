@@ -206,3 +206,23 @@ def test_media_upload_v1_as_tweepy_api_does_it(
     record = control(sandbox, "GET", "published")["published"]
     assert any(e.get("kind") == "media" and e["id"] == media.media_id_string for e in record)
     assert next(e for e in record if e.get("id") == tweet.data["id"])["media_ids"] == [media.media_id_string]
+
+
+def test_media_upload_v2_signed_with_tweepys_oauth1(sandbox: str, route: Any) -> None:
+    auth = tweepy.OAuth1UserHandler(
+        USER_KEYS["consumer_key"],
+        USER_KEYS["consumer_secret"],
+        USER_KEYS["access_token"],
+        USER_KEYS["access_token_secret"],
+    ).apply_auth()
+    session = route()
+    response = session.post(
+        "https://api.x.com/2/media/upload",
+        auth=auth,
+        timeout=10,
+        files={"media": ("card.png", b"\x89PNG\r\n\x1a\n" + b"1" * 4096, "image/png")},
+        data={"media_category": "tweet_image"},
+    )
+    assert response.status_code == 200, response.text
+    media = response.json()["data"]
+    assert media["media_key"] == f"3_{media['id']}" and media["size"] == 4104
