@@ -6,7 +6,7 @@ import os
 import re
 import tomllib
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -16,6 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from socialbot.config_lines import find_line
 from socialbot.errors import UsageError
 from socialbot.networks import NETWORKS
+from socialbot.networks.base import NetworkSettings
 
 DEFAULT_CONFIG = "feeds.toml"
 DEFAULT_DATABASE_URL = "sqlite:///socialbot.db"
@@ -49,6 +50,11 @@ class SettingsTable(Strict):
     database_url: str = DEFAULT_DATABASE_URL
     timezone: str = "Europe/London"
     collect_interval: str = "10m"
+    # Adaptive polling: a quiet source is polled less often, down to once per this interval.
+    max_poll_interval: str = "6h"
+    # Sources fetched at once in a round, and at most this many at once per host.
+    collect_concurrency: int = Field(default=32, ge=1, le=512)
+    collect_per_host: int = Field(default=8, ge=1, le=128)
 
     @field_validator("timezone")
     @classmethod
@@ -59,7 +65,7 @@ class SettingsTable(Strict):
             raise ValueError(f"unknown time zone {value!r}; use an IANA name such as Europe/London") from None
         return value
 
-    @field_validator("collect_interval")
+    @field_validator("collect_interval", "max_poll_interval")
     @classmethod
     def _duration(cls, value: str) -> str:
         parse_duration(value)
@@ -146,6 +152,8 @@ class FeedsFile(Strict):
     settings: SettingsTable = SettingsTable()
     group: list[GroupTable] = Field(default_factory=list)
     account: list[AccountTable] = Field(default_factory=list)
+    # [network.NAME] tables; each network's own folder declares what they hold.
+    network: dict[str, dict[str, Any]] = Field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -166,6 +174,14 @@ class Config:
     collect_interval: int
     groups: tuple[GroupTable, ...]
     accounts: tuple[AccountTable, ...]
+    max_poll_interval: int = 6 * 3600
+    collect_concurrency: int = 32
+    collect_per_host: int = 8
+    networks: dict[str, NetworkSettings] = field(default_factory=dict)
+
+    def network(self, name: str) -> Any:
+        """The [network.NAME] settings, defaults filled in."""
+        return self.networks[name]
 
     def account(self, key: str) -> AccountTable | None:
         """The publishing account with this key, if there is one."""
@@ -214,6 +230,8 @@ def load_config(path: Path, env: Mapping[str, str] | None = None, database_url: 
         issues = [_issue_from_pydantic(err, data) for err in exc.errors()]
         raise ConfigError(_format(path, text, data, issues)) from exc
     issues = check_consistency(feeds)
+    networks, network_issues = _network_settings(feeds.network)
+    issues += network_issues
     if issues:
         raise ConfigError(_format(path, text, data, issues))
     return Config(
@@ -223,7 +241,37 @@ def load_config(path: Path, env: Mapping[str, str] | None = None, database_url: 
         collect_interval=feeds.settings.collect_interval_seconds,
         groups=tuple(feeds.group),
         accounts=tuple(feeds.account),
+        max_poll_interval=parse_duration(feeds.settings.max_poll_interval),
+        collect_concurrency=feeds.settings.collect_concurrency,
+        collect_per_host=feeds.settings.collect_per_host,
+        networks=networks,
     )
+
+
+def _network_settings(
+    tables: dict[str, dict[str, Any]],
+) -> tuple[dict[str, NetworkSettings], list[ConfigIssue]]:
+    """Validate each [network.NAME] table with the model its network declares; defaults for the rest."""
+    settings: dict[str, NetworkSettings] = {}
+    issues: list[ConfigIssue] = []
+    for name in tables:
+        if name not in NETWORKS:
+            issues.append(
+                ConfigIssue(
+                    ("network", name),
+                    f"unknown network {name!r}; expected one of: {', '.join(sorted(NETWORKS))}",
+                )
+            )
+    for name, info in NETWORKS.items():
+        model = info.settings or NetworkSettings
+        try:
+            settings[name] = model.model_validate(tables.get(name, {}))
+        except ValidationError as exc:
+            issues += [
+                _issue_from_pydantic(err | {"loc": ("network", name, *err["loc"])}, {})
+                for err in exc.errors()
+            ]
+    return settings, issues
 
 
 def check_consistency(feeds: FeedsFile) -> list[ConfigIssue]:
@@ -340,9 +388,19 @@ def _check_account(a: int, account: AccountTable) -> list[ConfigIssue]:
 
 
 def missing_secrets(config: Config, env: Mapping[str, str] | None = None) -> list[str]:
-    """One line per account credential whose environment variable is unset or empty."""
+    """One line per credential (an account's, or a network's read token) whose variable is unset."""
     env = os.environ if env is None else env
     lines = []
+    for name, info in NETWORKS.items():
+        if not any(s.network == name for g in config.groups for s in g.source):
+            continue
+        for key in info.read_secrets:
+            var = getattr(config.network(name), key)
+            if var and not env.get(var):
+                lines.append(
+                    f"{config.path}: [network.{name}] {key}: environment variable {var} is not set "
+                    f"(needed to collect the {info.label} sources)"
+                )
     for account in config.accounts:
         for name, var in account.credentials.items():
             if not env.get(var):

@@ -37,7 +37,7 @@ api_secret = "X_SECRET"
 access_token = "X_TOKEN"
 access_token_secret = "X_TOKEN_SECRET"
 """
-ENV = {"X_KEY": "k", "X_SECRET": "s", "X_TOKEN": "t", "X_TOKEN_SECRET": "ts"}
+ENV = {"X_KEY": "k", "X_SECRET": "s", "X_TOKEN": "t", "X_TOKEN_SECRET": "ts", "SOCIALBOT_X_BEARER_TOKEN": "b"}
 
 
 def write(tmp_path: Path, text: str) -> Path:
@@ -285,3 +285,33 @@ def test_durations(text: str, seconds: int) -> None:
 def test_bad_durations(text: str) -> None:
     with pytest.raises(ValueError, match="must be a positive number and a unit"):
         parse_duration(text)
+
+
+def test_read_token_of_a_network_with_sources_is_required(tmp_path: Path) -> None:
+    config = load_config(write(tmp_path, MINIMAL), ENV)
+    lines = missing_secrets(config, {k: v for k, v in ENV.items() if k != "SOCIALBOT_X_BEARER_TOKEN"})
+    assert lines == [f"{tmp_path / 'feeds.toml'}: [network.twitter] bearer_token_env: environment variable "
+                     "SOCIALBOT_X_BEARER_TOKEN is not set (needed to collect the X sources)"]
+
+
+NETWORK_ERRORS = [
+    pytest.param('[network.myspace]\nx = 1', ":22: network.myspace", "unknown network 'myspace'", id="unknown-network"),
+    pytest.param('[network.facebook]\napi_version = "2.8"', ":23: network.facebook.api_version",
+                 "should match pattern", id="bad-version"),
+    pytest.param('[network.rss]\nmax_bytes = "big"', ":23: network.rss.max_bytes", "expected an integer",
+                 id="wrong-type"),
+    pytest.param('[network.twitter]\ntoken = "abc"', ":23: network.twitter.token", "unknown key 'token'",
+                 id="unknown-key"),
+]
+
+
+@pytest.mark.parametrize(("table", "where", "message"), NETWORK_ERRORS)
+def test_bad_network_tables(tmp_path: Path, table: str, where: str, message: str) -> None:
+    lines = errors_for(tmp_path, MINIMAL + "\n" + table + "\n")
+    assert len(lines) == 1 and where in lines[0] and message in lines[0], lines
+
+
+def test_network_settings_have_defaults_and_overrides(tmp_path: Path) -> None:
+    config = load_config(write(tmp_path, MINIMAL + '\n[network.facebook]\napi_version = "v22.0"\n'), ENV)
+    assert config.network("facebook").api_version == "v22.0"
+    assert config.network("twitter").bearer_token_env == "SOCIALBOT_X_BEARER_TOKEN"

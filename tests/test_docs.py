@@ -45,3 +45,16 @@ def test_every_environment_variable_is_documented() -> None:
 def test_readme_first_screen_has_the_two_commands() -> None:
     first_screen = "\n".join(README.splitlines()[:24])
     assert "make run" in first_screen and "make test" in first_screen
+
+
+def network_setting_keys() -> list[str]:
+    from socialbot.networks import NETWORKS
+
+    return sorted(f"{name}.{key}" for name, info in NETWORKS.items() if info.settings
+                  for key in info.settings.model_fields)
+
+
+@pytest.mark.parametrize("key", network_setting_keys())
+def test_every_network_setting_is_documented(key: str) -> None:
+    network, name = key.split(".")
+    assert f"[network.{network}]" in README and f"`{name}`" in README

@@ -2,11 +2,20 @@
 
 from __future__ import annotations
 
+import hashlib
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol
+
+from pydantic import BaseModel, ConfigDict
+
+
+class NetworkSettings(BaseModel):
+    """Options of one network in feeds.toml's [network.NAME]; unknown keys and wrong types are errors."""
+
+    model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
 
 
 @dataclass(frozen=True)
@@ -23,6 +32,10 @@ class NetworkInfo:
     publish_credentials: tuple[str, ...] = ()
     # The real hosts the network's clients talk to → the sandbox path prefix that stands in for each.
     sandbox_hosts: Mapping[str, str] = field(default_factory=dict)
+    # The [network.NAME] table of feeds.toml: this network's own options (read tokens, versions).
+    settings: type[NetworkSettings] | None = None
+    # Settings keys naming environment variables that collection needs.
+    read_secrets: tuple[str, ...] = ()
 
     @property
     def can_publish(self) -> bool:
@@ -75,9 +88,46 @@ class Rejected(NetworkError):
         self.reason = reason
 
 
-class Collector(Protocol):
-    """Reads a source's new posts since a cursor."""
+@dataclass(frozen=True)
+class SourceRef:
+    """What a collector knows of a source: a snapshot taken from the store, never the row itself."""
 
-    def fetch_new(self, locator: str, cursor: str | None) -> tuple[list[Post], str | None]:
-        """Return the posts newer than cursor and the cursor to use next time."""
+    id: int
+    network: str
+    locator: str
+    platform_id: str | None = None
+    cursor: str | None = None
+    etag: str | None = None
+    last_modified: str | None = None
+    options: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class Fetched:
+    """What one fetch of a source brought: new or changed posts and the state to keep for next time."""
+
+    posts: list[Post]
+    cursor: str | None = None
+    platform_id: str | None = None
+    etag: str | None = None
+    last_modified: str | None = None
+    not_modified: bool = False
+    warnings: list[str] = field(default_factory=list)
+    requests: int = 1
+
+
+class Collector(Protocol):
+    """Reads a source's posts that are newer than its cursor."""
+
+    def fetch_new(self, source: SourceRef) -> Fetched:
+        """Fetch the source's new posts; raise RateLimited, AuthFailed, Transient or Rejected."""
         ...
+
+    def credentials_fingerprint(self) -> str:
+        """A short hash of the credentials in use, so a parked source un-parks when they change."""
+        ...
+
+
+def secret_fingerprint(*values: str | None) -> str:
+    """A short, one-way fingerprint of secrets, safe to store and compare."""
+    return hashlib.sha256("\x00".join(v or "" for v in values).encode()).hexdigest()[:16]

@@ -59,6 +59,15 @@ class Source(Base):
     last_error: Mapped[str | None] = mapped_column(Text)
     # Set when credentials failed: the source waits until they change instead of retrying.
     parked_reason: Mapped[str | None] = mapped_column(Text)
+    # A fingerprint of the credentials that failed, so a changed secret un-parks the source.
+    parked_fingerprint: Mapped[str | None] = mapped_column(String(64))
+    # The last attempt's outcome: ok, not_modified, error, rate_limited, parked, skipped.
+    last_status: Mapped[str | None] = mapped_column(String(32))
+    last_new: Mapped[int] = mapped_column(default=0, server_default="0")
+    last_updated: Mapped[int] = mapped_column(default=0, server_default="0")
+    last_duration_ms: Mapped[int | None] = mapped_column()
+    # Something worth knowing that did not stop collection (e.g. a feed that is not well-formed).
+    last_warning: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 

@@ -2,7 +2,17 @@
 
 import re
 
-from socialbot.networks.base import NetworkInfo
+from socialbot.networks.base import NetworkInfo, NetworkSettings
+
+
+class BlueskySettings(NetworkSettings):
+    """[network.bluesky]"""
+
+    # Public reads need no account: the AppView serves every author's feed.
+    appview: str = "https://public.api.bsky.app/xrpc"
+    # Where publishing accounts log in (their PDS).
+    pds: str = "https://bsky.social/xrpc"
+
 
 NETWORK = NetworkInfo(
     name="bluesky",
@@ -15,4 +25,5 @@ NETWORK = NetworkInfo(
     source_example="labourleft.bsky.social",
     publish_credentials=("app_password",),
     sandbox_hosts={"public.api.bsky.app": "bsky", "bsky.social": "bsky"},
+    settings=BlueskySettings,
 )

@@ -2,7 +2,20 @@
 
 import re
 
-from socialbot.networks.base import NetworkInfo
+from pydantic import Field
+
+from socialbot.networks.base import NetworkInfo, NetworkSettings
+
+
+class FacebookSettings(NetworkSettings):
+    """[network.facebook]"""
+
+    # A token that can read the groups' public pages (an app token with Page Public Content Access).
+    token_env: str = "SOCIALBOT_FACEBOOK_READ_TOKEN"
+    # facebook-sdk 3.1.0 knows only the retired 2.8–3.1; socialbot sets a current version itself.
+    api_version: str = Field(default="v21.0", pattern=r"^v\d{1,2}\.\d$")
+    first_fetch: int = Field(default=25, ge=1, le=100)
+
 
 NETWORK = NetworkInfo(
     name="facebook",
@@ -13,4 +26,6 @@ NETWORK = NetworkInfo(
     source_example="LabourLeftAlliance",
     publish_credentials=("page_token",),
     sandbox_hosts={"graph.facebook.com": "facebook"},
+    settings=FacebookSettings,
+    read_secrets=("token_env",),
 )

@@ -2,7 +2,15 @@
 
 import re
 
-from socialbot.networks.base import NetworkInfo
+from socialbot.networks.base import NetworkInfo, NetworkSettings
+
+
+class MastodonSettings(NetworkSettings):
+    """[network.mastodon]"""
+
+    # Public statuses need no token; some servers require one (authorized fetch).
+    token_env: str | None = None
+
 
 NETWORK = NetworkInfo(
     name="mastodon",
@@ -13,4 +21,5 @@ NETWORK = NetworkInfo(
     source_example="labourleft@mastodon.social",
     publish_credentials=("access_token",),
     sandbox_hosts={"mastodon.social": "mastodon"},
+    settings=MastodonSettings,
 )

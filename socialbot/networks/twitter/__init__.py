@@ -2,7 +2,19 @@
 
 import re
 
-from socialbot.networks.base import NetworkInfo
+from pydantic import Field
+
+from socialbot.networks.base import NetworkInfo, NetworkSettings
+
+
+class TwitterSettings(NetworkSettings):
+    """[network.twitter]"""
+
+    # The app's bearer token, for reading timelines (app-only auth).
+    bearer_token_env: str = "SOCIALBOT_X_BEARER_TOKEN"
+    # Posts read on a source's first collection; X bills per post read, so history is not crawled.
+    first_fetch: int = Field(default=20, ge=5, le=100)
+
 
 NETWORK = NetworkInfo(
     name="twitter",
@@ -13,4 +25,6 @@ NETWORK = NetworkInfo(
     source_example="LabourLeftAll",
     publish_credentials=("api_key", "api_secret", "access_token", "access_token_secret"),
     sandbox_hosts={"api.twitter.com": "x", "api.x.com": "x", "upload.twitter.com": "x-upload"},
+    settings=TwitterSettings,
+    read_secrets=("bearer_token_env",),
 )

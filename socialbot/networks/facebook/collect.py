@@ -1,0 +1,142 @@
+"""Facebook Page posts through facebook-sdk's GraphAPI, at a current Graph API version.
+
+facebook-sdk 3.1.0 only accepts the retired versions 2.8–3.1 in its constructor; the version is
+a plain attribute used to build each path, so socialbot sets it after construction (no fork).
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Mapping
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import facebook
+import requests
+
+from socialbot.networks.base import (
+    AuthFailed,
+    Fetched,
+    Post,
+    RateLimited,
+    Rejected,
+    SourceRef,
+    Transient,
+    secret_fingerprint,
+)
+from socialbot.networks.facebook import FacebookSettings
+from socialbot.networks.links import canonical_url
+from socialbot.networks.routing import route_session
+
+FIELDS = "message,created_time,updated_time,permalink_url,full_picture,attachments,from"
+MAX_PAGES = 10
+TIMEOUT = 15
+# Graph error codes (developers.facebook.com/docs/graph-api/guides/error-handling).
+AUTH_CODES = {102, 190, 10, 200, 299}
+RATE_CODES = {4, 17, 32, 613, 80001}
+RETRY_CODES = {1, 2}
+
+
+class FacebookCollector:
+    """Reads Page posts; one GraphAPI (and HTTP session) per thread."""
+
+    def __init__(self, settings: FacebookSettings, env: Mapping[str, str], sandbox_url: str | None) -> None:
+        self.settings = settings
+        self.token = env.get(settings.token_env, "")
+        self.sandbox_url = sandbox_url
+        self.local = threading.local()
+
+    def credentials_fingerprint(self) -> str:
+        """Changes when the read token does."""
+        return secret_fingerprint(self.token)
+
+    def _graph(self) -> facebook.GraphAPI:
+        if not hasattr(self.local, "graph"):
+            fresh = facebook.GraphAPI(
+                access_token=self.token,
+                timeout=TIMEOUT,
+                session=route_session(requests.Session(), self.sandbox_url),
+            )
+            fresh.version = self.settings.api_version
+            self.local.graph = fresh
+        graph: facebook.GraphAPI = self.local.graph
+        return graph
+
+    def fetch_new(self, source: SourceRef) -> Fetched:
+        """Posts created since the cursor (a Unix time); the newest first_fetch on a first fetch."""
+        if not self.token:
+            raise AuthFailed(f"facebook: environment variable {self.settings.token_env} is not set")
+        args: dict[str, Any] = {
+            "fields": FIELDS,
+            "limit": 100 if source.cursor else self.settings.first_fetch,
+        }
+        if source.cursor:
+            args["since"] = source.cursor
+        items: list[dict[str, Any]] = []
+        pages = 0
+        try:
+            while pages < MAX_PAGES:
+                page = self._graph().get_connections(source.locator, "posts", **args)
+                pages += 1
+                items += page.get("data", [])
+                after = page.get("paging", {}).get("cursors", {}).get("after")
+                if not source.cursor or not page.get("paging", {}).get("next") or not after:
+                    break
+                args["after"] = after
+        except facebook.GraphAPIError as exc:
+            raise graph_error(source.locator, exc) from exc
+        except requests.Timeout as exc:
+            raise Transient(f"facebook: {source.locator}: no answer within {TIMEOUT}s") from exc
+        except (requests.RequestException, ValueError, KeyError) as exc:
+            raise Transient(f"facebook: {source.locator}: {type(exc).__name__}: {exc}") from exc
+        posts = [page_post(item, source.locator) for item in items]
+        newest = max((p.published_at for p in posts), default=None)
+        cursor = str(int(newest.timestamp())) if newest else source.cursor
+        return Fetched(posts, cursor=cursor, requests=pages)
+
+
+def graph_error(page: str, exc: facebook.GraphAPIError) -> Exception:
+    """The socialbot error for a Graph error code."""
+    code = getattr(exc, "code", None)
+    where = f"facebook: {page}"
+    message = str(exc.message if hasattr(exc, "message") else exc)
+    if code in AUTH_CODES:
+        return AuthFailed(f"{where}: the token was refused (code {code}): {message}; renew it")
+    if code in RATE_CODES:
+        # Graph gives no reset time; its documented advice is to back off, typically for an hour or less.
+        return RateLimited(
+            f"{where}: rate limited (code {code}): {message}", datetime.now(UTC) + timedelta(minutes=15)
+        )
+    if code in RETRY_CODES or code is None:
+        return Transient(f"{where}: {message}")
+    return Rejected(f"{where}: {message} (code {code})", f"code {code}")
+
+
+def page_post(item: dict[str, Any], page: str) -> Post:
+    """A Graph page post as a Post."""
+    shared = next(
+        (
+            a.get("unshimmed_url") or a.get("url")
+            for a in item.get("attachments", {}).get("data", [])
+            if a.get("type") == "share"
+        ),
+        None,
+    )
+    media = [{"type": "photo", "url": item["full_picture"]}] if item.get("full_picture") else []
+    return Post(
+        network="facebook",
+        external_id=item["id"],
+        text=item.get("message", ""),
+        author=(item.get("from") or {}).get("name", page),
+        published_at=datetime.strptime(item["created_time"], "%Y-%m-%dT%H:%M:%S%z").astimezone(UTC),
+        permalink=item.get("permalink_url", f"https://www.facebook.com/{item['id']}"),
+        link_url=canonical_url(shared) if shared else None,
+        media=media,
+        raw=json.loads(json.dumps({"id": item["id"], "updated_time": item.get("updated_time")})),
+    )
+
+
+def make_collector(settings: Any, env: Mapping[str, str], sandbox_url: str | None) -> FacebookCollector:
+    """The Facebook collector for these settings."""
+    return FacebookCollector(settings, env, sandbox_url)

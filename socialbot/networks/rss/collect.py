@@ -1,0 +1,169 @@
+"""Websites' RSS and Atom feeds: a conditional GET with timeouts and a size cap, then feedparser."""
+
+from __future__ import annotations
+
+import calendar
+import hashlib
+import threading
+import time
+from collections.abc import Mapping
+from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
+from typing import Any
+
+import feedparser
+import requests
+
+from socialbot import __version__
+from socialbot.networks.base import Fetched, Post, RateLimited, Rejected, SourceRef, Transient
+from socialbot.networks.html import html_to_text, sanitize_html
+from socialbot.networks.links import canonical_url
+from socialbot.networks.routing import route_session
+from socialbot.networks.rss import RssSettings
+
+USER_AGENT = f"socialbot/{__version__} (feed collector; +https://github.com/socialbot)"
+ACCEPT = "application/rss+xml, application/atom+xml, application/xml;q=0.9, text/xml;q=0.8, */*;q=0.5"
+
+
+class RssCollector:
+    """Fetches one feed per call; safe to share between threads (each has its own HTTP session)."""
+
+    def __init__(self, settings: RssSettings, sandbox_url: str | None = None) -> None:
+        self.settings = settings
+        self.sandbox_url = sandbox_url
+        self.local = threading.local()
+
+    def credentials_fingerprint(self) -> str:
+        """Feeds need no credentials."""
+        return ""
+
+    def _session(self) -> requests.Session:
+        if not hasattr(self.local, "session"):
+            fresh = requests.Session()
+            fresh.headers.update({"User-Agent": USER_AGENT, "Accept": ACCEPT})
+            self.local.session = route_session(fresh, self.sandbox_url)
+        session: requests.Session = self.local.session
+        return session
+
+    def fetch_new(self, source: SourceRef) -> Fetched:
+        """GET the feed (304 when unchanged since the stored ETag / Last-Modified) and parse its entries."""
+        headers = {}
+        if source.etag:
+            headers["If-None-Match"] = source.etag
+        if source.last_modified:
+            headers["If-Modified-Since"] = source.last_modified
+        body, response_headers, status = self._get(source.locator, headers)
+        if status == 304:
+            return Fetched([], etag=source.etag, last_modified=source.last_modified, not_modified=True)
+        parsed = feedparser.parse(
+            body, response_headers=response_headers | {"content-location": source.locator}
+        )
+        warnings = []
+        if parsed.bozo:
+            reason = f"{type(parsed.bozo_exception).__name__}: {parsed.bozo_exception}"
+            if not parsed.entries:
+                raise Transient(f"rss: {source.locator}: not a readable feed ({reason})")
+            warnings.append(f"rss: feed is not well-formed, kept {len(parsed.entries)} entries ({reason})")
+        author = parsed.feed.get("title", "")
+        posts = [entry_to_post(entry, author) for entry in parsed.entries]
+        return Fetched(
+            [p for p in posts if p is not None],
+            etag=response_headers.get("etag"),
+            last_modified=response_headers.get("last-modified"),
+            warnings=warnings,
+        )
+
+    def _get(self, url: str, headers: dict[str, str]) -> tuple[bytes, dict[str, str], int]:
+        timeout = (self.settings.connect_timeout, self.settings.read_timeout)
+        deadline = time.monotonic() + self.settings.connect_timeout + self.settings.read_timeout
+        try:
+            with self._session().get(url, headers=headers, timeout=timeout, stream=True) as response:
+                lowered = {k.lower(): v for k, v in response.headers.items()}
+                check_status(url, response.status_code, lowered)
+                if response.status_code == 304:
+                    return b"", lowered, 304
+                return self._read_capped(url, response, deadline), lowered, response.status_code
+        except requests.Timeout as exc:
+            raise Transient(f"rss: {url}: no answer within {self.settings.read_timeout:g}s") from exc
+        except requests.RequestException as exc:
+            raise Transient(f"rss: {url}: {type(exc).__name__}: {exc}") from exc
+
+    def _read_capped(self, url: str, response: requests.Response, deadline: float) -> bytes:
+        limit = self.settings.max_bytes
+        declared = response.headers.get("content-length")
+        if declared and declared.isdigit() and int(declared) > limit:
+            raise Rejected(
+                f"rss: {url}: feed is {int(declared):,} bytes, over the {limit:,}-byte limit", "too large"
+            )
+        chunks, size = [], 0
+        for chunk in response.iter_content(65536):
+            size += len(chunk)
+            if size > limit:
+                raise Rejected(f"rss: {url}: feed is over the {limit:,}-byte limit", "too large")
+            if time.monotonic() > deadline:
+                # A server that drips bytes forever never trips the per-read timeout.
+                raise Transient(f"rss: {url}: body still arriving after {deadline:g}s; gave up")
+            chunks.append(chunk)
+        return b"".join(chunks)
+
+
+def check_status(url: str, status: int, headers: Mapping[str, str]) -> None:
+    """Raise the error a non-success status stands for."""
+    if status == 429:
+        raise RateLimited(f"rss: {url}: 429 Too Many Requests", retry_after(headers.get("retry-after")))
+    if status >= 500:
+        raise Transient(f"rss: {url}: server error {status}")
+    if status >= 400:
+        raise Rejected(f"rss: {url}: HTTP {status}", f"HTTP {status}")
+
+
+def retry_after(value: str | None) -> datetime:
+    """When a Retry-After header (seconds or an HTTP date) says to come back; a minute if absent."""
+    now = time.time()
+    if value and value.strip().isdigit():
+        return datetime.fromtimestamp(now + int(value), UTC)
+    if value:
+        try:
+            return parsedate_to_datetime(value).astimezone(UTC)
+        except (TypeError, ValueError):
+            pass
+    return datetime.fromtimestamp(now + 60, UTC)
+
+
+def entry_to_post(entry: Any, feed_title: str) -> Post | None:
+    """A feed entry as a Post: sanitised HTML, its plain text, the canonical link."""
+    link = entry.get("link") or ""
+    external_id = entry.get("id") or link
+    if not external_id:
+        return None
+    content = entry.get("content") or []
+    html_source = content[0].get("value", "") if content else entry.get("summary", "")
+    html = sanitize_html(html_source or "")
+    title = html_to_text(entry.get("title", ""))
+    body = html_to_text(html)
+    text = body if title and body.startswith(title) else "\n\n".join(part for part in (title, body) if part)
+    when = entry.get("published_parsed") or entry.get("updated_parsed")
+    published = datetime.fromtimestamp(calendar.timegm(when), UTC) if when else datetime.now(UTC)
+    media = [{"type": "image", "url": m["url"]} for m in entry.get("media_thumbnail", []) if m.get("url")]
+    return Post(
+        network="rss",
+        external_id=external_id[:500],
+        text=text,
+        html=html,
+        published_at=published,
+        author=entry.get("author", feed_title),
+        permalink=link,
+        link_url=canonical_url(link) if link else None,
+        media=media,
+        raw={
+            "id": entry.get("id"),
+            "link": link,
+            "title": entry.get("title"),
+            "hash": hashlib.sha256(html_source.encode()).hexdigest()[:16],
+        },
+    )
+
+
+def make_collector(settings: Any, env: Mapping[str, str], sandbox_url: str | None) -> RssCollector:
+    """The RSS collector for these settings."""
+    return RssCollector(settings, sandbox_url)

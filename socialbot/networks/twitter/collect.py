@@ -1,0 +1,203 @@
+"""X timelines through tweepy's Client with the app's bearer token; every post is read once.
+
+X bills per post read (pay-per-use since February 2026), so a source's first fetch reads only its
+newest `first_fetch` posts and every later one asks for posts after since_id, never again.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Mapping
+from datetime import UTC, datetime
+from typing import Any, Literal
+
+import requests
+import tweepy
+
+from socialbot.networks.base import (
+    AuthFailed,
+    Fetched,
+    Post,
+    RateLimited,
+    Rejected,
+    SourceRef,
+    Transient,
+    secret_fingerprint,
+)
+from socialbot.networks.links import canonical_url
+from socialbot.networks.routing import route_session
+from socialbot.networks.twitter import TwitterSettings
+
+TWEET_FIELDS = ["created_at", "entities", "attachments", "referenced_tweets", "conversation_id", "author_id"]
+EXPANSIONS = ["attachments.media_keys"]
+MEDIA_FIELDS = ["url", "preview_image_url", "width", "height", "alt_text", "type"]
+MAX_PAGES = 10
+# X's answers when the app's plan does not include reading timelines (e.g. the free tier).
+TIER_MARKERS = (
+    "client-not-enrolled",
+    "access to a subset of X API",
+    "not have access",
+    "Unsupported Authentication",
+)
+
+
+class TwitterCollector:
+    """Reads X timelines; one tweepy Client per thread."""
+
+    def __init__(self, settings: TwitterSettings, env: Mapping[str, str], sandbox_url: str | None) -> None:
+        self.settings = settings
+        self.token = env.get(settings.bearer_token_env, "")
+        self.sandbox_url = sandbox_url
+        self.local = threading.local()
+
+    def credentials_fingerprint(self) -> str:
+        """Changes when the bearer token does."""
+        return secret_fingerprint(self.token)
+
+    def _client(self) -> tweepy.Client:
+        if not hasattr(self.local, "client"):
+            fresh = tweepy.Client(bearer_token=self.token, wait_on_rate_limit=False)
+            route_session(fresh.session, self.sandbox_url)
+            self.local.client = fresh
+        client: tweepy.Client = self.local.client
+        return client
+
+    def fetch_new(self, source: SourceRef) -> Fetched:
+        """Posts after the cursor (since_id); the newest first_fetch posts on a source's first fetch."""
+        if not self.token:
+            raise AuthFailed(f"twitter: environment variable {self.settings.bearer_token_env} is not set")
+        requests_made = 0
+        with translated_errors(source.locator):
+            user_id = source.platform_id
+            if not user_id:
+                user_id, requests_made = self._resolve(source.locator), 1
+            exclude = [] if source.options.get("include_reposts") else ["retweets"]
+            if not source.options.get("include_replies"):
+                exclude.append("replies")
+            tweets, includes, newest, pages = self._read(user_id, source.cursor, exclude)
+        posts = [tweet_to_post(t, includes, source.locator) for t in tweets]
+        return Fetched(
+            posts, cursor=newest or source.cursor, platform_id=user_id, requests=requests_made + pages
+        )
+
+    def _resolve(self, handle: str) -> str:
+        response = self._client().get_user(username=handle)
+        if response.data is None:
+            detail = response.errors[0].get("detail") if response.errors else "no such user"
+            raise Rejected(f"twitter: @{handle}: {detail}", "unknown user")
+        return str(response.data.id)
+
+    def _read(
+        self, user_id: str, since_id: str | None, exclude: list[str]
+    ) -> tuple[list[dict[str, Any]], dict[str, Any], str | None, int]:
+        tweets: list[dict[str, Any]] = []
+        media: dict[str, Any] = {}
+        newest, token, pages = None, None, 0
+        while pages < MAX_PAGES:
+            page = self._client().get_users_tweets(
+                user_id,
+                since_id=since_id,
+                pagination_token=token,
+                exclude=exclude or None,
+                max_results=100 if since_id else self.settings.first_fetch,
+                tweet_fields=TWEET_FIELDS,
+                expansions=EXPANSIONS,
+                media_fields=MEDIA_FIELDS,
+                user_auth=False,
+            )
+            pages += 1
+            tweets += [t.data for t in page.data or []]
+            media |= {m.media_key: m.data for m in page.includes.get("media", [])}
+            newest = newest or page.meta.get("newest_id")
+            token = page.meta.get("next_token")
+            # Without since_id this is the first fetch: one page, never the whole history.
+            if not token or not since_id:
+                break
+        return tweets, {"media": media}, newest, pages
+
+
+class translated_errors:  # noqa: N801 - used as a `with` block, like contextlib's helpers
+    """Turn tweepy's and requests' exceptions into socialbot's network errors."""
+
+    def __init__(self, handle: str) -> None:
+        self.handle = handle
+
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(
+        self, kind: type[BaseException] | None, exc: BaseException | None, tb: Any
+    ) -> Literal[False]:
+        if exc is None or isinstance(exc, (AuthFailed, Rejected, Transient)):
+            return False
+        where = f"twitter: @{self.handle}"
+        if isinstance(exc, tweepy.TooManyRequests):
+            reset = datetime.fromtimestamp(exc.reset_time, UTC) if exc.reset_time else datetime.now(UTC)
+            raise RateLimited(f"{where}: rate limited until {reset:%H:%M:%S} UTC", reset) from exc
+        if isinstance(exc, tweepy.Unauthorized):
+            raise AuthFailed(f"{where}: the bearer token was refused (401): renew it") from exc
+        if isinstance(exc, tweepy.Forbidden):
+            text = str(exc)
+            if any(marker in text for marker in TIER_MARKERS):
+                raise AuthFailed(
+                    f"{where}: your X API access tier cannot read timelines ({text.splitlines()[-1]})"
+                ) from exc
+            raise Rejected(f"{where}: forbidden: {text.splitlines()[-1]}", "forbidden") from exc
+        if isinstance(exc, tweepy.NotFound):
+            raise Rejected(f"{where}: not found", "not found") from exc
+        if isinstance(exc, tweepy.TwitterServerError):
+            raise Transient(f"{where}: X server error {exc.response.status_code}") from exc
+        if isinstance(exc, requests.Timeout):
+            raise Transient(f"{where}: no answer in time") from exc
+        if isinstance(exc, (requests.RequestException, ValueError)):
+            raise Transient(f"{where}: {type(exc).__name__}: {exc}") from exc
+        if isinstance(exc, tweepy.HTTPException):
+            raise Rejected(f"{where}: HTTP {exc.response.status_code}", "http error") from exc
+        return False
+
+
+def tweet_to_post(tweet: dict[str, Any], includes: dict[str, Any], handle: str) -> Post:
+    """A v2 tweet as a Post: t.co links expanded in the text, the first outside link kept for dedup."""
+    text = tweet["text"]
+    links = []
+    for url in (tweet.get("entities") or {}).get("urls", []):
+        expanded = url.get("expanded_url") or url["url"]
+        text = text.replace(url["url"], expanded)
+        if not is_own_media_link(expanded):
+            links.append(expanded)
+    media = []
+    for key in (tweet.get("attachments") or {}).get("media_keys", []):
+        item = includes["media"].get(key)
+        if item and (item.get("url") or item.get("preview_image_url")):
+            media.append(
+                {
+                    "type": item.get("type", "photo"),
+                    "url": item.get("url") or item.get("preview_image_url"),
+                    "width": item.get("width"),
+                    "height": item.get("height"),
+                    "alt": item.get("alt_text", ""),
+                }
+            )
+    repost = next((r["id"] for r in tweet.get("referenced_tweets", []) if r["type"] == "retweeted"), None)
+    return Post(
+        network="twitter",
+        external_id=tweet["id"],
+        text=text,
+        author=f"@{handle}",
+        published_at=datetime.fromisoformat(tweet["created_at"].replace("Z", "+00:00")),
+        permalink=f"https://x.com/{handle}/status/{tweet['id']}",
+        link_url=canonical_url(links[0]) if links else None,
+        media=media,
+        repost_of=repost,
+        raw={"id": tweet["id"], "conversation_id": tweet.get("conversation_id")},
+    )
+
+
+def is_own_media_link(url: str) -> bool:
+    """X's links to a post's own photos (pic.twitter.com / x.com/…/photo/1) are not shared links."""
+    return "/photo/" in url or "/video/" in url or url.startswith("https://pic.")
+
+
+def make_collector(settings: Any, env: Mapping[str, str], sandbox_url: str | None) -> TwitterCollector:
+    """The X collector for these settings."""
+    return TwitterCollector(settings, env, sandbox_url)
