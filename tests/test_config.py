@@ -290,18 +290,34 @@ def test_bad_durations(text: str) -> None:
 def test_read_token_of_a_network_with_sources_is_required(tmp_path: Path) -> None:
     config = load_config(write(tmp_path, MINIMAL), ENV)
     lines = missing_secrets(config, {k: v for k, v in ENV.items() if k != "SOCIALBOT_X_BEARER_TOKEN"})
-    assert lines == [f"{tmp_path / 'feeds.toml'}: [network.twitter] bearer_token_env: environment variable "
-                     "SOCIALBOT_X_BEARER_TOKEN is not set (needed to collect the X sources)"]
+    assert lines == [
+        f"{tmp_path / 'feeds.toml'}: [network.twitter] bearer_token_env: environment variable "
+        "SOCIALBOT_X_BEARER_TOKEN is not set (needed to collect the X sources)"
+    ]
 
 
 NETWORK_ERRORS = [
-    pytest.param('[network.myspace]\nx = 1', ":22: network.myspace", "unknown network 'myspace'", id="unknown-network"),
-    pytest.param('[network.facebook]\napi_version = "2.8"', ":23: network.facebook.api_version",
-                 "should match pattern", id="bad-version"),
-    pytest.param('[network.rss]\nmax_bytes = "big"', ":23: network.rss.max_bytes", "expected an integer",
-                 id="wrong-type"),
-    pytest.param('[network.twitter]\ntoken = "abc"', ":23: network.twitter.token", "unknown key 'token'",
-                 id="unknown-key"),
+    pytest.param(
+        "[network.myspace]\nx = 1", ":22: network.myspace", "unknown network 'myspace'", id="unknown-network"
+    ),
+    pytest.param(
+        '[network.facebook]\napi_version = "2.8"',
+        ":23: network.facebook.api_version",
+        "should match pattern",
+        id="bad-version",
+    ),
+    pytest.param(
+        '[network.rss]\nmax_bytes = "big"',
+        ":23: network.rss.max_bytes",
+        "expected an integer",
+        id="wrong-type",
+    ),
+    pytest.param(
+        '[network.twitter]\ntoken = "abc"',
+        ":23: network.twitter.token",
+        "unknown key 'token'",
+        id="unknown-key",
+    ),
 ]
 
 

@@ -50,8 +50,12 @@ def test_readme_first_screen_has_the_two_commands() -> None:
 def network_setting_keys() -> list[str]:
     from socialbot.networks import NETWORKS
 
-    return sorted(f"{name}.{key}" for name, info in NETWORKS.items() if info.settings
-                  for key in info.settings.model_fields)
+    return sorted(
+        f"{name}.{key}"
+        for name, info in NETWORKS.items()
+        if info.settings
+        for key in info.settings.model_fields
+    )
 
 
 @pytest.mark.parametrize("key", network_setting_keys())

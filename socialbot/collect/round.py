@@ -119,7 +119,30 @@ def collect_round(
     """Collect the due sources (or those named by group / source_id, due or not) and store what is new."""
     started, now = time.monotonic(), now or datetime.now(UTC)
     env = os.environ if env is None else env
+    owned = collectors is None
     collectors = collectors if collectors is not None else make_collectors(config, env, sandbox_url)
+    try:
+        return _run_round(
+            sessions, config, collectors, now, group, source_id, dry_run, progress, sandbox_url, started
+        )
+    finally:
+        if owned:
+            for collector in collectors.values():
+                collector.close()
+
+
+def _run_round(
+    sessions: sessionmaker[Session],
+    config: Config,
+    collectors: Mapping[str, Collector],
+    now: datetime,
+    group: str | None,
+    source_id: int | None,
+    dry_run: bool,
+    progress: Callable[[SourceOutcome], None] | None,
+    sandbox_url: str | None,
+    started: float,
+) -> RoundReport:
     report = RoundReport()
     tasks = _due_tasks(sessions, collectors, now, group, source_id)
     runner = _Runner(collectors, config.collect_per_host, sandbox_url)

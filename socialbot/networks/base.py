@@ -127,6 +127,10 @@ class Collector(Protocol):
         """A short hash of the credentials in use, so a parked source un-parks when they change."""
         ...
 
+    def close(self) -> None:
+        """Close the HTTP sessions the collector opened."""
+        ...
+
 
 def secret_fingerprint(*values: str | None) -> str:
     """A short, one-way fingerprint of secrets, safe to store and compare."""

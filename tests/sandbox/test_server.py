@@ -147,7 +147,9 @@ def test_latency_option_delays_every_platform_answer() -> None:
 
 
 def test_malformed_oauth_header_is_401(sandbox: str) -> None:
-    header = 'OAuth oauth_consumer_key="k", oauth_token="t", oauth_signature_method="PLAINTEXT", oauth_version="1.0"'
+    header = (
+        'OAuth oauth_consumer_key="k", oauth_token="t", oauth_signature_method="PLAINTEXT", oauth_version="1.0"'
+    )
     response = requests.post(
         f"{sandbox}/x/2/tweets", json={"text": "hello"}, headers={"Authorization": header}, timeout=10
     )

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -14,6 +13,7 @@ from atproto_client.request import Request
 from socialbot.networks.base import Fetched, Post, RateLimited, Rejected, SourceRef, Transient
 from socialbot.networks.bluesky import BlueskySettings
 from socialbot.networks.links import canonical_url
+from socialbot.networks.per_thread import PerThread
 from socialbot.networks.routing import SandboxTransport
 
 MAX_PAGES = 10
@@ -27,20 +27,22 @@ class BlueskyCollector:
     def __init__(self, settings: BlueskySettings, sandbox_url: str | None) -> None:
         self.settings = settings
         self.sandbox_url = sandbox_url
-        self.local = threading.local()
+        self.clients = PerThread(self._new_client, lambda client: client.request.close())
 
     def credentials_fingerprint(self) -> str:
         """Public reads need no credentials."""
         return ""
 
+    def close(self) -> None:
+        """Close every thread's HTTP client."""
+        self.clients.close()
+
+    def _new_client(self, _: str) -> Client:
+        transport = SandboxTransport(self.sandbox_url) if self.sandbox_url else None
+        return Client(base_url=self.settings.appview, request=Request(transport=transport, timeout=TIMEOUT))
+
     def _client(self) -> Client:
-        if not hasattr(self.local, "client"):
-            transport = SandboxTransport(self.sandbox_url) if self.sandbox_url else None
-            self.local.client = Client(
-                base_url=self.settings.appview, request=Request(transport=transport, timeout=TIMEOUT)
-            )
-        client: Client = self.local.client
-        return client
+        return self.clients.get()
 
     def fetch_new(self, source: SourceRef) -> Fetched:
         """Posts newer than the cursor (the newest createdAt seen), reposts and replies per the source."""

@@ -7,7 +7,6 @@ a plain attribute used to build each path, so socialbot sets it after constructi
 from __future__ import annotations
 
 import json
-import threading
 from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -27,6 +26,7 @@ from socialbot.networks.base import (
 )
 from socialbot.networks.facebook import FacebookSettings
 from socialbot.networks.links import canonical_url
+from socialbot.networks.per_thread import PerThread
 from socialbot.networks.routing import route_session
 
 FIELDS = "message,created_time,updated_time,permalink_url,full_picture,attachments,from"
@@ -45,23 +45,24 @@ class FacebookCollector:
         self.settings = settings
         self.token = env.get(settings.token_env, "")
         self.sandbox_url = sandbox_url
-        self.local = threading.local()
+        self.graphs = PerThread(self._new_graph, lambda graph: graph.session.close())
 
     def credentials_fingerprint(self) -> str:
         """Changes when the read token does."""
         return secret_fingerprint(self.token)
 
-    def _graph(self) -> facebook.GraphAPI:
-        if not hasattr(self.local, "graph"):
-            fresh = facebook.GraphAPI(
-                access_token=self.token,
-                timeout=TIMEOUT,
-                session=route_session(requests.Session(), self.sandbox_url),
-            )
-            fresh.version = self.settings.api_version
-            self.local.graph = fresh
-        graph: facebook.GraphAPI = self.local.graph
+    def close(self) -> None:
+        """Close every thread's session."""
+        self.graphs.close()
+
+    def _new_graph(self, _: str) -> facebook.GraphAPI:
+        session = route_session(requests.Session(), self.sandbox_url)
+        graph = facebook.GraphAPI(access_token=self.token, timeout=TIMEOUT, session=session)
+        graph.version = self.settings.api_version
         return graph
+
+    def _graph(self) -> facebook.GraphAPI:
+        return self.graphs.get()
 
     def fetch_new(self, source: SourceRef) -> Fetched:
         """Posts created since the cursor (a Unix time); the newest first_fetch on a first fetch."""

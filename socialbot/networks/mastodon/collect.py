@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -31,6 +30,7 @@ from socialbot.networks.base import (
 from socialbot.networks.html import first_link, html_to_text, sanitize_html
 from socialbot.networks.links import canonical_url
 from socialbot.networks.mastodon import MastodonSettings
+from socialbot.networks.per_thread import PerThread
 from socialbot.networks.routing import route_session
 
 PAGE, FIRST_FETCH, MAX_PAGES, TIMEOUT = 40, 20, 10, 15
@@ -42,25 +42,28 @@ class MastodonCollector:
     def __init__(self, settings: MastodonSettings, env: Mapping[str, str], sandbox_url: str | None) -> None:
         self.token = env.get(settings.token_env, "") if settings.token_env else ""
         self.sandbox_url = sandbox_url
-        self.local = threading.local()
+        self.clients = PerThread(self._new_client, lambda client: client.session.close())
 
     def credentials_fingerprint(self) -> str:
         """Changes when the (optional) token does."""
         return secret_fingerprint(self.token)
 
+    def close(self) -> None:
+        """Close every thread's session."""
+        self.clients.close()
+
+    def _new_client(self, server: str) -> Mastodon:
+        return Mastodon(
+            api_base_url=f"https://{server}",
+            access_token=self.token or None,
+            session=route_session(requests.Session(), self.sandbox_url),
+            request_timeout=TIMEOUT,
+            ratelimit_method="throw",
+            version_check_mode="none",
+        )
+
     def _client(self, server: str) -> Mastodon:
-        clients: dict[str, Mastodon] = self.local.__dict__.setdefault("clients", {})
-        if server not in clients:
-            session = route_session(requests.Session(), self.sandbox_url)
-            clients[server] = Mastodon(
-                api_base_url=f"https://{server}",
-                access_token=self.token or None,
-                session=session,
-                request_timeout=TIMEOUT,
-                ratelimit_method="throw",
-                version_check_mode="none",
-            )
-        return clients[server]
+        return self.clients.get(server)
 
     def fetch_new(self, source: SourceRef) -> Fetched:
         """Statuses after the cursor (an id), oldest pages first; the newest first_fetch on a first fetch."""

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import calendar
 import hashlib
-import threading
 import time
 from collections.abc import Mapping
 from datetime import UTC, datetime
@@ -18,6 +17,7 @@ from socialbot import __version__
 from socialbot.networks.base import Fetched, Post, RateLimited, Rejected, SourceRef, Transient
 from socialbot.networks.html import html_to_text, sanitize_html
 from socialbot.networks.links import canonical_url
+from socialbot.networks.per_thread import PerThread
 from socialbot.networks.routing import route_session
 from socialbot.networks.rss import RssSettings
 
@@ -31,19 +31,23 @@ class RssCollector:
     def __init__(self, settings: RssSettings, sandbox_url: str | None = None) -> None:
         self.settings = settings
         self.sandbox_url = sandbox_url
-        self.local = threading.local()
+        self.sessions = PerThread(self._new_session, requests.Session.close)
 
     def credentials_fingerprint(self) -> str:
         """Feeds need no credentials."""
         return ""
 
+    def close(self) -> None:
+        """Close every thread's session."""
+        self.sessions.close()
+
+    def _new_session(self, _: str) -> requests.Session:
+        session = requests.Session()
+        session.headers.update({"User-Agent": USER_AGENT, "Accept": ACCEPT})
+        return route_session(session, self.sandbox_url)
+
     def _session(self) -> requests.Session:
-        if not hasattr(self.local, "session"):
-            fresh = requests.Session()
-            fresh.headers.update({"User-Agent": USER_AGENT, "Accept": ACCEPT})
-            self.local.session = route_session(fresh, self.sandbox_url)
-        session: requests.Session = self.local.session
-        return session
+        return self.sessions.get()
 
     def fetch_new(self, source: SourceRef) -> Fetched:
         """GET the feed (304 when unchanged since the stored ETag / Last-Modified) and parse its entries."""

@@ -6,7 +6,6 @@ newest `first_fetch` posts and every later one asks for posts after since_id, ne
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any, Literal
@@ -25,6 +24,7 @@ from socialbot.networks.base import (
     secret_fingerprint,
 )
 from socialbot.networks.links import canonical_url
+from socialbot.networks.per_thread import PerThread
 from socialbot.networks.routing import route_session
 from socialbot.networks.twitter import TwitterSettings
 
@@ -48,19 +48,23 @@ class TwitterCollector:
         self.settings = settings
         self.token = env.get(settings.bearer_token_env, "")
         self.sandbox_url = sandbox_url
-        self.local = threading.local()
+        self.clients = PerThread(self._new_client, lambda client: client.session.close())
 
     def credentials_fingerprint(self) -> str:
         """Changes when the bearer token does."""
         return secret_fingerprint(self.token)
 
-    def _client(self) -> tweepy.Client:
-        if not hasattr(self.local, "client"):
-            fresh = tweepy.Client(bearer_token=self.token, wait_on_rate_limit=False)
-            route_session(fresh.session, self.sandbox_url)
-            self.local.client = fresh
-        client: tweepy.Client = self.local.client
+    def close(self) -> None:
+        """Close every thread's session."""
+        self.clients.close()
+
+    def _new_client(self, _: str) -> tweepy.Client:
+        client = tweepy.Client(bearer_token=self.token, wait_on_rate_limit=False)
+        route_session(client.session, self.sandbox_url)
         return client
+
+    def _client(self) -> tweepy.Client:
+        return self.clients.get()
 
     def fetch_new(self, source: SourceRef) -> Fetched:
         """Posts after the cursor (since_id); the newest first_fetch posts on a source's first fetch."""
