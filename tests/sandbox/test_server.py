@@ -148,8 +148,13 @@ def test_latency_option_delays_every_platform_answer() -> None:
 
 def test_malformed_oauth_header_is_401(sandbox: str) -> None:
     # No nonce, timestamp or signature, and PLAINTEXT instead of HMAC-SHA1.
-    header = 'OAuth oauth_consumer_key="k", oauth_token="t", oauth_signature_method="PLAINTEXT", oauth_version="1.0"'
-    header = header.replace(", ", ",")
+    params = {
+        "oauth_consumer_key": "k",
+        "oauth_token": "t",
+        "oauth_signature_method": "PLAINTEXT",
+        "oauth_version": "1.0",
+    }
+    header = "OAuth " + ", ".join(f'{k}="{v}"' for k, v in params.items())
     response = requests.post(
         f"{sandbox}/x/2/tweets", json={"text": "hello"}, headers={"Authorization": header}, timeout=10
     )
