@@ -50,6 +50,8 @@ class SourceOutcome:
     message: str = ""
     warning: str = ""
     seconds: float = 0.0
+    # Posts the platform sent (what pay-per-read platforms bill), new or not.
+    read: int = 0
 
     @property
     def failed(self) -> bool:
@@ -112,52 +114,54 @@ def collect_round(
     now: datetime | None = None,
     group: str | None = None,
     source_id: int | None = None,
+    force: bool = False,
     dry_run: bool = False,
     progress: Callable[[SourceOutcome], None] | None = None,
     collectors: Mapping[str, Collector] | None = None,
 ) -> RoundReport:
-    """Collect the due sources (or those named by group / source_id, due or not) and store what is new."""
+    """Collect the due sources and store what is new.
+
+    group / source_id narrow the round to those sources, due or not; force takes every source.
+    """
     started, now = time.monotonic(), now or datetime.now(UTC)
     env = os.environ if env is None else env
     owned = collectors is None
     collectors = collectors if collectors is not None else make_collectors(config, env, sandbox_url)
     try:
-        return _run_round(
-            sessions, config, collectors, now, group, source_id, dry_run, progress, sandbox_url, started
-        )
+        tasks = _due_tasks(sessions, collectors, now, group, source_id, force)
+        report = _run_tasks(sessions, config, collectors, tasks, now, dry_run, progress, sandbox_url)
     finally:
         if owned:
             for collector in collectors.values():
                 collector.close()
+    report.seconds = time.monotonic() - started
+    return report
 
 
-def _run_round(
+def _run_tasks(
     sessions: sessionmaker[Session],
     config: Config,
     collectors: Mapping[str, Collector],
+    tasks: list[_Task],
     now: datetime,
-    group: str | None,
-    source_id: int | None,
     dry_run: bool,
     progress: Callable[[SourceOutcome], None] | None,
     sandbox_url: str | None,
-    started: float,
 ) -> RoundReport:
+    # Fetching happens in worker threads; every write happens here, in one thread, one source at a time.
     report = RoundReport()
-    tasks = _due_tasks(sessions, collectors, now, group, source_id)
     runner = _Runner(collectors, config.collect_per_host, sandbox_url)
     with ThreadPoolExecutor(max_workers=config.collect_concurrency, thread_name_prefix="collect") as pool:
-        futures = [pool.submit(runner.fetch, task) for task in tasks]
-        for future in as_completed(futures):
+        for future in as_completed([pool.submit(runner.fetch, task) for task in tasks]):
             task, fetched, error = future.result()
-            if not dry_run:
-                _store(sessions, config, collectors, task, fetched, error, now)
-            else:
+            task.outcome.read = len(fetched.posts) if fetched else 0
+            if dry_run:
                 _count_dry(sessions, task, fetched, error)
+            else:
+                _store(sessions, config, collectors, task, fetched, error, now)
             report.outcomes.append(task.outcome)
             if progress:
                 progress(task.outcome)
-    report.seconds = time.monotonic() - started
     return report
 
 
@@ -167,9 +171,10 @@ def _due_tasks(
     now: datetime,
     group: str | None,
     source_id: int | None,
+    force: bool,
 ) -> list[_Task]:
     query = select(Source).join(Group).options(joinedload(Source.group)).where(Source.enabled, Group.enabled)
-    forced = group is not None or source_id is not None
+    forced = force or group is not None or source_id is not None
     if group is not None:
         query = query.where(Group.slug == group)
     if source_id is not None:

@@ -17,7 +17,7 @@ from socialbot.config import Config
 from socialbot.networks import NETWORKS
 from socialbot.networks.routing import sandbox_prefixes
 from socialbot.sandbox.control import Control
-from socialbot.sandbox.faults import FaultMiddleware, Faults
+from socialbot.sandbox.faults import FaultMiddleware, Faults, Stats
 from socialbot.sandbox.world import World
 
 # The credential whose value identifies an account when it posts, per network.
@@ -83,14 +83,14 @@ def create_app(
     )
     tokens = account_tokens(config, env)
     platforms: dict[str, Any] = {name: module.build(world, tokens[name]) for name, module in modules.items()}
-    faults = Faults(seed)
+    faults, stats = Faults(seed), Stats()
     mounts: dict[str, list[BaseRoute]] = {}
     for platform in platforms.values():
         for prefix, platform_routes in platform.routes().items():
             mounts.setdefault(prefix, []).extend(platform_routes)
     # Longer prefixes first, so /web/HOST/api reaches Mastodon before the websites' catch-all.
     ordered = sorted(mounts.items(), key=lambda item: -len(item[0]))
-    routes: list[BaseRoute] = Control(world, faults, platforms).routes()
+    routes: list[BaseRoute] = Control(world, faults, platforms, stats).routes()
     routes += [Mount(f"/{prefix}", routes=r) for prefix, r in ordered]
     responders = {name: module.fault_response for name, module in modules.items()}
     middleware = [
@@ -100,6 +100,7 @@ def create_app(
             network_of=network_of,
             responders=responders,
             latency_ms=latency_ms,
+            stats=stats,
         )
     ]
     app = Starlette(routes=routes, middleware=middleware)

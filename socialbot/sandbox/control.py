@@ -13,7 +13,7 @@ from starlette.routing import BaseRoute, Route
 
 from socialbot.networks import NETWORKS
 from socialbot.networks.routing import host_map
-from socialbot.sandbox.faults import Faults
+from socialbot.sandbox.faults import Faults, Stats
 from socialbot.sandbox.http import json_response
 from socialbot.sandbox.world import World
 
@@ -25,7 +25,8 @@ TEMPLATES = Environment(
 class Control:
     """The sandbox's own endpoints, for tests, rehearsals and people."""
 
-    def __init__(self, world: World, faults: Faults, platforms: dict[str, Any]) -> None:
+    def __init__(self, world: World, faults: Faults, platforms: dict[str, Any], stats: Stats) -> None:
+        self.stats = stats
         self.world = world
         self.faults = faults
         self.platforms = platforms
@@ -39,6 +40,7 @@ class Control:
             Route("/_sandbox/tick", self.tick, methods=["POST"]),
             Route("/_sandbox/faults", self.faults_endpoint, methods=["GET", "POST", "DELETE"]),
             Route("/_sandbox/edit", self.edit, methods=["POST"]),
+            Route("/_sandbox/stats", self.stats_endpoint, methods=["GET", "DELETE"]),
             Route("/_sandbox/published", self.published),
             Route("/_sandbox/published.html", self.published_html),
             # Browsers ask for it on every page; an empty answer keeps their consoles clean.
@@ -98,6 +100,13 @@ class Control:
             except (TypeError, ValueError) as exc:
                 return json_response({"error": str(exc)}, 400)
         return json_response({"faults": self.faults.describe()})
+
+    async def stats_endpoint(self, request: Request) -> Response:
+        counts = self.stats.describe()
+        if request.method == "DELETE":
+            # Answers the counts up to now, then starts afresh: one call reads and resets.
+            self.stats.clear()
+        return json_response(counts)
 
     async def edit(self, request: Request) -> Response:
         body = await request.json()

@@ -97,6 +97,40 @@ class Faults:
             return self.random.random() < rate
 
 
+class Stats:
+    """Requests, statuses and body bytes served per network: what a client's polling cost."""
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.by_network: dict[str, dict[str, int]] = {}
+
+    def clear(self) -> None:
+        """Start counting afresh."""
+        with self.lock:
+            self.by_network = {}
+
+    def counting(self, network: str, send: Send) -> Send:
+        """Wrap send so the answer is counted against network."""
+
+        async def counted(message: Any) -> None:
+            with self.lock:
+                entry = self.by_network.setdefault(network, {"requests": 0, "bytes": 0})
+                if message["type"] == "http.response.start":
+                    entry["requests"] += 1
+                    key = f"status_{message['status']}"
+                    entry[key] = entry.get(key, 0) + 1
+                elif message["type"] == "http.response.body":
+                    entry["bytes"] += len(message.get("body", b""))
+            await send(message)
+
+        return counted
+
+    def describe(self) -> dict[str, dict[str, int]]:
+        """The counts so far, per network."""
+        with self.lock:
+            return {name: dict(entry) for name, entry in self.by_network.items()}
+
+
 class FaultMiddleware:
     """Applies the sandbox-wide latency and the fault rules before the platform answers."""
 
@@ -107,8 +141,10 @@ class FaultMiddleware:
         network_of: Callable[[str], tuple[str, str]],
         responders: dict[str, FaultResponder],
         latency_ms: int = 0,
+        stats: Stats | None = None,
     ) -> None:
         self.app = app
+        self.stats = stats or Stats()
         self.faults = faults
         self.network_of = network_of
         self.responders = responders
@@ -119,6 +155,7 @@ class FaultMiddleware:
             await self.app(scope, receive, send)
             return
         network, rest = self.network_of(scope["path"])
+        send = self.stats.counting(network, send)
         rules = self.faults.matching(network, rest)
         delay = self.latency_ms + sum(rule.latency_ms for rule in rules)
         if delay:

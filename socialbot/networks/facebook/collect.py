@@ -73,7 +73,8 @@ class FacebookCollector:
             "limit": 100 if source.cursor else self.settings.first_fetch,
         }
         if source.cursor:
-            args["since"] = source.cursor
+            # Graph's since is inclusive: start one second after the newest post already read.
+            args["since"] = str(int(source.cursor) + 1)
         items: list[dict[str, Any]] = []
         pages = 0
         try:

@@ -1,0 +1,63 @@
+"""Start `socialbot sandbox` in a subprocess and wait until it answers (benchmarks, tests, make run)."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from pathlib import Path
+
+import httpx
+
+
+def free_port() -> int:
+    """A port nothing listens on right now."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@contextmanager
+def running_sandbox(
+    *args: str,
+    config: Path | None = None,
+    env: Mapping[str, str] | None = None,
+    cwd: Path | None = None,
+    timeout: float = 20.0,
+) -> Iterator[tuple[str, float]]:
+    """Yield a fresh sandbox's base URL and the seconds until it first answered; stop it afterwards."""
+    port = free_port()
+    command = [sys.executable, "-m", "socialbot"]
+    if config is not None:
+        command += ["--config", str(config)]
+    command += ["sandbox", "--port", str(port), *args]
+    environment = {k: v for k, v in os.environ.items() if not k.startswith("SOCIALBOT_")} | dict(env or {})
+    started = time.monotonic()
+    process = subprocess.Popen(
+        command, cwd=cwd, env=environment, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        while True:
+            try:
+                if httpx.get(f"{base}/_sandbox/health", timeout=1).is_success:
+                    break
+            except httpx.TransportError:
+                pass
+            if process.poll() is not None or time.monotonic() - started > timeout:
+                raise RuntimeError(f"sandbox did not start: {process.communicate()[1]}")
+            time.sleep(0.02)
+        yield base, time.monotonic() - started
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=5)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+        if process.stderr:
+            process.stderr.close()

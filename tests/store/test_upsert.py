@@ -1,0 +1,66 @@
+"""upsert_posts on both databases: new, edited and unchanged posts, and values that read back exactly."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta, timezone
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, sessionmaker
+
+from socialbot.networks.base import Post as Fetched
+from socialbot.store import Group, Moderation, Post
+from socialbot.store.upsert import upsert_posts
+
+NOW = datetime(2026, 3, 29, 0, 59, 59, 123456, tzinfo=UTC)
+
+
+def fetched(n: int, **fields: object) -> Fetched:
+    values: dict[str, object] = {
+        "network": "mastodon",
+        "external_id": f"1000{n}",
+        "text": f"Rally at 7:30pm #{n}",
+        "published_at": datetime(2026, 3, 29, 2, 30, tzinfo=timezone(timedelta(hours=1))),
+        "author": "redflag",
+        "permalink": f"https://mastodon.social/@redflag/1000{n}",
+        "link_url": "https://labourleft.org/appeal/",
+        "html": "<p>Rally</p>",
+        "media": [{"type": "image", "url": "https://x.org/a.png", "alt": "Crowd ✊"}],
+        "raw": {"id": n},
+    }
+    values.update(fields)
+    return Fetched(**values)  # type: ignore[arg-type]
+
+
+def group_id(db: sessionmaker[Session]) -> int:
+    with db.begin() as session:
+        group = Group(slug="red-flag", name="Red Flag")
+        session.add(group)
+        session.flush()
+        return group.id
+
+
+def test_new_then_unchanged_then_edited(db: sessionmaker[Session]) -> None:
+    gid = group_id(db)
+    with db.begin() as session:
+        first = upsert_posts(session, gid, None, [fetched(1), fetched(2), fetched(2)], NOW)
+    assert (first.new, first.updated, first.unchanged) == (2, 0, 0)
+    with db.begin() as session:
+        again = upsert_posts(session, gid, None, [fetched(1), fetched(2, text="Rally moved to 8pm")], NOW)
+    assert (again.new, again.updated, again.unchanged) == (0, 1, 1)
+    with db() as session:
+        posts = {p.external_id: p for p in session.scalars(select(Post))}
+    assert posts["10002"].text == "Rally moved to 8pm"
+
+
+def test_values_read_back_exactly(db: sessionmaker[Session]) -> None:
+    gid = group_id(db)
+    with db.begin() as session:
+        upsert_posts(session, gid, None, [fetched(3)], NOW)
+    with db() as session:
+        post = session.scalars(select(Post)).one()
+    assert post.published_at == datetime(2026, 3, 29, 1, 30, tzinfo=UTC)
+    assert post.fetched_at == NOW and post.fetched_at.tzinfo is not None
+    assert post.media == [{"type": "image", "url": "https://x.org/a.png", "alt": "Crowd ✊"}]
+    assert post.raw == {"id": 3}
+    assert post.moderation is Moderation.VISIBLE
+    assert post.group_id == gid
