@@ -14,7 +14,6 @@ from __future__ import annotations
 import argparse
 import random
 import sqlite3
-import statistics
 import sys
 import tempfile
 import time
@@ -26,6 +25,7 @@ from typing import Any
 import feedparser
 import httpx
 import requests
+from sqlalchemy import text
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -278,7 +278,7 @@ def part_three(work: Path, count: int) -> None:
     config = load_config(bench_feeds(10, work / "small.toml"), ENV)
     sessions = fresh_store(work, "upsert.db", config)
     with sessions() as session:
-        group_id = session.execute(sqlite3_text("select id from groups limit 1")).scalar_one()
+        group_id = session.execute(text("select id from groups limit 1")).scalar_one()
     started = time.monotonic()
     with sessions.begin() as session:
         for i in range(0, count, 5000):
@@ -321,12 +321,6 @@ def part_three(work: Path, count: int) -> None:
     print(f"  upsert speed is {raw / ours:.0%} of raw executemany  (target >= 50%)")
 
 
-def sqlite3_text(sql: str) -> Any:
-    from sqlalchemy import text
-
-    return text(sql)
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sources", type=int, default=1000)
@@ -345,7 +339,6 @@ def main() -> None:
         part_one(args.sources, args.latency, args.naive_sample, work)
         part_two(work, args.day_step)
         part_three(work, args.posts)
-    _ = statistics
 
 
 if __name__ == "__main__":
