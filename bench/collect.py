@@ -52,8 +52,8 @@ def bench_feeds(count: int, path: Path) -> Path:
     """A feeds.toml with count sources over the five networks, ten sources a group."""
     rng = random.Random(7)
     lines = [
-        "[settings]\ncollect_concurrency = 256\ncollect_per_host = 64\n",
-        "[network.rss]\nconnect_timeout = 5.0\nread_timeout = 10.0\n",
+        "[settings]\ncollect_concurrency = 128\ncollect_per_host = 64\n",
+        "[network.rss]\nconnect_timeout = 5.0\nread_timeout = 10.0\nparse_workers = 2\n",
     ]
     for i in range(count):
         if i % 10 == 0:

@@ -70,6 +70,9 @@ def route_session(session: requests.Session, base_url: str | None) -> requests.S
         adapter = SandboxAdapter(base_url)
         session.mount("https://", adapter)
         session.mount("http://", adapter)
+        # The sandbox is local: no proxy from the environment applies (and requests would read the
+        # environment again on every request to find one).
+        session.trust_env = False
     return session
 
 

@@ -31,6 +31,8 @@ class Post(Base):
         # Keyset pagination of the feed: ORDER BY published_at DESC, id DESC.
         Index(None, "published_at", "id"),
         Index(None, "group_id", "published_at", "id"),
+        # Adaptive polling counts each source's posts of the last week after every fetch.
+        Index(None, "source_id", "published_at"),
         # Dedup: the same canonical link shared by several groups.
         Index(None, "link_url"),
     )

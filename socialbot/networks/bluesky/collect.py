@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -13,7 +14,6 @@ from atproto_client.request import Request
 from socialbot.networks.base import Fetched, Post, RateLimited, Rejected, SourceRef, Transient
 from socialbot.networks.bluesky import BlueskySettings
 from socialbot.networks.links import canonical_url
-from socialbot.networks.per_thread import PerThread
 from socialbot.networks.routing import SandboxTransport
 
 MAX_PAGES = 10
@@ -22,27 +22,33 @@ TIMEOUT = 15.0
 
 
 class BlueskyCollector:
-    """Reads author feeds; one atproto Client per thread."""
+    """Reads author feeds through one shared atproto Client."""
 
     def __init__(self, settings: BlueskySettings, sandbox_url: str | None) -> None:
         self.settings = settings
         self.sandbox_url = sandbox_url
-        self.clients = PerThread(self._new_client, lambda client: client.request.close())
+        # One client for every thread: its httpx client is thread-safe, and building an atproto Client
+        # creates hundreds of model classes (~20 ms), too dear to repeat per worker thread.
+        self.client: Client | None = None
+        self.lock = threading.Lock()
 
     def credentials_fingerprint(self) -> str:
         """Public reads need no credentials."""
         return ""
 
     def close(self) -> None:
-        """Close every thread's HTTP client."""
-        self.clients.close()
-
-    def _new_client(self, _: str) -> Client:
-        transport = SandboxTransport(self.sandbox_url) if self.sandbox_url else None
-        return Client(base_url=self.settings.appview, request=Request(transport=transport, timeout=TIMEOUT))
+        """Close the HTTP client."""
+        if self.client is not None:
+            self.client.request.close()
+            self.client = None
 
     def _client(self) -> Client:
-        return self.clients.get()
+        with self.lock:
+            if self.client is None:
+                transport = SandboxTransport(self.sandbox_url) if self.sandbox_url else None
+                request = Request(transport=transport, timeout=TIMEOUT)
+                self.client = Client(base_url=self.settings.appview, request=request)
+            return self.client
 
     def fetch_new(self, source: SourceRef) -> Fetched:
         """Posts newer than the cursor (the newest createdAt seen), reposts and replies per the source."""

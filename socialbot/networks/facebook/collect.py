@@ -131,7 +131,7 @@ def page_post(item: dict[str, Any], page: str) -> Post:
         external_id=item["id"],
         text=item.get("message", ""),
         author=(item.get("from") or {}).get("name", page),
-        published_at=datetime.strptime(item["created_time"], "%Y-%m-%dT%H:%M:%S%z").astimezone(UTC),
+        published_at=datetime.fromisoformat(item["created_time"]).astimezone(UTC),
         permalink=item.get("permalink_url", f"https://www.facebook.com/{item['id']}"),
         link_url=canonical_url(shared) if shared else None,
         media=media,

@@ -14,6 +14,9 @@ class RssSettings(NetworkSettings):
     read_timeout: float = Field(default=15.0, gt=0, le=300)
     # A feed larger than this is refused, not read into memory.
     max_bytes: int = Field(default=5_000_000, ge=10_000, le=100_000_000)
+    # Processes that parse feeds beside the collector (feedparser is CPU-bound): 0 parses in the
+    # fetching thread, right for dozens of feeds; set the number of cores for hundreds.
+    parse_workers: int = Field(default=0, ge=0, le=64)
 
 
 NETWORK = NetworkInfo(

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import calendar
 import hashlib
+import multiprocessing
 import time
 from collections.abc import Mapping
+from concurrent.futures import ProcessPoolExecutor
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from typing import Any
@@ -32,14 +34,24 @@ class RssCollector:
         self.settings = settings
         self.sandbox_url = sandbox_url
         self.sessions = PerThread(self._new_session, requests.Session.close)
+        # Spawned, not forked: forking a process whose other threads hold locks can deadlock the child.
+        context = multiprocessing.get_context("spawn")
+        workers = settings.parse_workers
+        self.pool = ProcessPoolExecutor(workers, mp_context=context) if workers else None
+        if self.pool is not None:
+            # Start the workers now, so their imports overlap the round's first requests.
+            for _ in range(workers):
+                self.pool.submit(warm_up)
 
     def credentials_fingerprint(self) -> str:
         """Feeds need no credentials."""
         return ""
 
     def close(self) -> None:
-        """Close every thread's session."""
+        """Close every thread's session and stop the parser processes."""
         self.sessions.close()
+        if self.pool is not None:
+            self.pool.shutdown(cancel_futures=True)
 
     def _new_session(self, _: str) -> requests.Session:
         session = requests.Session()
@@ -59,19 +71,12 @@ class RssCollector:
         body, response_headers, status = self._get(source.locator, headers)
         if status == 304:
             return Fetched([], etag=source.etag, last_modified=source.last_modified, not_modified=True)
-        parsed = feedparser.parse(
-            body, response_headers=response_headers | {"content-location": source.locator}
-        )
-        warnings = []
-        if parsed.bozo:
-            reason = f"{type(parsed.bozo_exception).__name__}: {parsed.bozo_exception}"
-            if not parsed.entries:
-                raise Transient(f"rss: {source.locator}: not a readable feed ({reason})")
-            warnings.append(f"rss: feed is not well-formed, kept {len(parsed.entries)} entries ({reason})")
-        author = parsed.feed.get("title", "")
-        posts = [entry_to_post(entry, author) for entry in parsed.entries]
+        if self.pool is not None:
+            posts, warnings = self.pool.submit(parse_feed, body, response_headers, source.locator).result()
+        else:
+            posts, warnings = parse_feed(body, response_headers, source.locator)
         return Fetched(
-            [p for p in posts if p is not None],
+            posts,
             etag=response_headers.get("etag"),
             last_modified=response_headers.get("last-modified"),
             warnings=warnings,
@@ -109,6 +114,30 @@ class RssCollector:
                 raise Transient(f"rss: {url}: body still arriving after {deadline:g}s; gave up")
             chunks.append(chunk)
         return b"".join(chunks)
+
+
+def warm_up() -> None:
+    """Nothing: importing this module (feedparser, nh3) in a parser process is the point."""
+
+
+def parse_feed(body: bytes, headers: dict[str, str], url: str) -> tuple[list[Post], list[str]]:
+    """Parse a feed's bytes into Posts; runs in the fetching thread or in a parser process."""
+    # nh3 sanitises every entry afterwards; feedparser's own (slower) sanitiser would be a second pass.
+    parsed = feedparser.parse(
+        body,
+        response_headers=headers | {"content-location": url},
+        sanitize_html=False,
+        resolve_relative_uris=False,
+    )
+    warnings = []
+    if parsed.bozo:
+        reason = f"{type(parsed.bozo_exception).__name__}: {parsed.bozo_exception}"
+        if not parsed.entries:
+            raise Transient(f"rss: {url}: not a readable feed ({reason})")
+        warnings.append(f"rss: feed is not well-formed, kept {len(parsed.entries)} entries ({reason})")
+    author = parsed.feed.get("title", "")
+    posts = [entry_to_post(entry, author) for entry in parsed.entries]
+    return [p for p in posts if p is not None], warnings
 
 
 def check_status(url: str, status: int, headers: Mapping[str, str]) -> None:
