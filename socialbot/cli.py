@@ -163,9 +163,7 @@ def groups_list(app: App) -> None:
         counts = dict(
             session.execute(
                 select(Source.group_id, func.count()).where(Source.enabled).group_by(Source.group_id)
-            )
-            .tuples()
-            .all()
+            ).all()
         )
         for group in session.scalars(select(Group).order_by(Group.slug)):
             table.add_row(

@@ -146,10 +146,33 @@ class AccountTable(Strict):
         return value
 
 
+class FeedTable(Strict):
+    """[feed]: the public What's New feed."""
+
+    title: str = "What's New"
+    # Where the feed is published; absolute links in JSON Feed, Atom, RSS and the static export use it.
+    base_url: str = "http://127.0.0.1:8000"
+    page_size: int = Field(default=10, ge=1, le=50)
+    # Posts containing any of these words or phrases (case-insensitive) are left out.
+    banned_words: list[str] = Field(default_factory=list)
+    cache_max_age: int = Field(default=60, ge=0, le=86400)
+    stale_while_revalidate: int = Field(default=600, ge=0, le=86400)
+    # No request from a visitor's browser to any platform's CDN: images are served through socialbot.
+    privacy_mode: bool = False
+
+    @field_validator("base_url")
+    @classmethod
+    def _base_url(cls, value: str) -> str:
+        if not re.match(r"^https?://[^\s/]+", value):
+            raise ValueError(f"base_url {value!r} must be an http:// or https:// URL")
+        return value.rstrip("/")
+
+
 class FeedsFile(Strict):
     """The whole of feeds.toml."""
 
     settings: SettingsTable = SettingsTable()
+    feed: FeedTable = FeedTable()
     group: list[GroupTable] = Field(default_factory=list)
     account: list[AccountTable] = Field(default_factory=list)
     # [network.NAME] tables; each network's own folder declares what they hold.
@@ -178,6 +201,7 @@ class Config:
     collect_concurrency: int = 32
     collect_per_host: int = 8
     networks: dict[str, NetworkSettings] = field(default_factory=dict)
+    feed: FeedTable = field(default_factory=FeedTable)
 
     def network(self, name: str) -> Any:
         """The [network.NAME] settings, defaults filled in."""
@@ -245,6 +269,7 @@ def load_config(path: Path, env: Mapping[str, str] | None = None, database_url: 
         collect_concurrency=feeds.settings.collect_concurrency,
         collect_per_host=feeds.settings.collect_per_host,
         networks=networks,
+        feed=feeds.feed,
     )
 
 

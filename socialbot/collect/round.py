@@ -30,6 +30,7 @@ from socialbot.networks.base import (
     Transient,
 )
 from socialbot.store import Group, Post, Source
+from socialbot.store.counters import bump
 from socialbot.store.upsert import upsert_posts
 
 # Results held before writing; bounds memory in very large rounds.
@@ -314,6 +315,9 @@ def _store_success(
         .where(Post.source_id == source.id, Post.published_at >= now - timedelta(seconds=WEEK))
     )
     outcome.new, outcome.updated, outcome.unchanged = counts.new, counts.updated, counts.unchanged
+    if counts.new or counts.updated:
+        # The feed's cached pages are built again on the next request, not before.
+        bump(session)
     outcome.status = "not_modified" if fetched.not_modified else "ok"
     outcome.warning = "; ".join(fetched.warnings)
     source.cursor = fetched.cursor or source.cursor

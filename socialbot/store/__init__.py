@@ -2,6 +2,7 @@
 
 from socialbot.store.accounts import Account, AuditEvent, Role, User
 from socialbot.store.base import Base
+from socialbot.store.counters import Counter
 from socialbot.store.groups import Group, Source
 from socialbot.store.posts import Moderation, Post
 from socialbot.store.schedule import Delivery, DeliveryPart, DeliveryState, ScheduledPost
@@ -10,6 +11,7 @@ __all__ = [
     "Account",
     "AuditEvent",
     "Base",
+    "Counter",
     "Delivery",
     "DeliveryPart",
     "DeliveryState",

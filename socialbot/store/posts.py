@@ -33,8 +33,9 @@ class Post(Base):
         Index(None, "group_id", "published_at", "id"),
         # Adaptive polling counts each source's posts of the last week after every fetch.
         Index(None, "source_id", "published_at"),
-        # Dedup: the same canonical link shared by several groups.
+        # Dedup: the same canonical link shared by several groups, and reposts of a post we show.
         Index(None, "link_url"),
+        Index(None, "repost_of"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -1,0 +1,257 @@
+"""The feed query: newest first, pinned first, hidden and banned posts out, one item per shared link.
+
+Pages are keyset-paginated on (published_at, id), never OFFSET, so page 50 costs what page 1 does.
+"""
+
+from __future__ import annotations
+
+import base64
+import re
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import ColumnElement, and_, exists, func, literal, not_, or_, select, tuple_
+from sqlalchemy.orm import Session, aliased
+
+from socialbot.store import Group, Moderation, Post
+
+MAX_LIMIT = 50
+TAG = re.compile(r"^[\w]{1,100}$")
+
+
+class FeedError(ValueError):
+    """A bad filter or cursor; the message names the parameter."""
+
+
+@dataclass(frozen=True)
+class FeedFilter:
+    """What a reader asked for: a group, a network, a hashtag, a time window."""
+
+    group: str | None = None
+    network: str | None = None
+    hashtag: str | None = None
+    since: datetime | None = None
+    until: datetime | None = None
+
+    def as_params(self) -> dict[str, str]:
+        """The filter as query parameters, for links to the next page."""
+        params = {
+            "group": self.group,
+            "network": self.network,
+            "hashtag": self.hashtag,
+            "since": self.since.isoformat() if self.since else None,
+            "until": self.until.isoformat() if self.until else None,
+        }
+        return {k: v for k, v in params.items() if v}
+
+
+@dataclass
+class Sharer:
+    """A group that posted (or reposted) an item."""
+
+    slug: str
+    name: str
+    permalink: str
+    network: str
+
+
+@dataclass
+class FeedItem:
+    """One entry of the feed, with everything every renderer needs."""
+
+    id: int
+    network: str
+    external_id: str
+    group_slug: str
+    group_name: str
+    author: str
+    text: str
+    permalink: str
+    link_url: str | None
+    media: list[dict[str, Any]]
+    published_at: datetime
+    pinned: bool = False
+    shared_by: list[Sharer] = field(default_factory=list)
+
+
+@dataclass
+class FeedPage:
+    """A page of items and the cursor of the next page (None on the last)."""
+
+    items: list[FeedItem]
+    next_cursor: str | None
+
+
+def encode_cursor(published_at: datetime, post_id: int) -> str:
+    """An opaque cursor for "older than this post"."""
+    raw = f"{published_at.astimezone(UTC).isoformat()}|{post_id}"
+    return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str) -> tuple[datetime, int]:
+    """The position a cursor stands for; FeedError when it is not one of ours."""
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
+        when, post_id = raw.split("|")
+        return datetime.fromisoformat(when), int(post_id)
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise FeedError(f"cursor: {cursor[:40]!r} is not a cursor this feed gave out") from exc
+
+
+def parse_filter(params: dict[str, str]) -> FeedFilter:
+    """A FeedFilter from query parameters; FeedError names the bad one."""
+    hashtag = params.get("hashtag", "").lstrip("#") or None
+    if hashtag and not TAG.match(hashtag):
+        raise FeedError(f"hashtag: {hashtag!r} is not a hashtag")
+    times = {}
+    for name in ("since", "until"):
+        value = params.get(name)
+        if value:
+            try:
+                parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
+            except ValueError as exc:
+                raise FeedError(f"{name}: {value!r} is not an ISO 8601 date or time") from exc
+            times[name] = parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+    return FeedFilter(
+        group=params.get("group") or None,
+        network=params.get("network") or None,
+        hashtag=hashtag,
+        since=times.get("since"),
+        until=times.get("until"),
+    )
+
+
+def _shown(post: Any, flt: FeedFilter, banned: list[str]) -> list[ColumnElement[bool]]:
+    """Conditions for a post (of this alias) to be shown at all under the filter."""
+    conditions: list[ColumnElement[bool]] = [post.moderation != Moderation.HIDDEN]
+    if flt.network:
+        conditions.append(post.network == flt.network)
+    if flt.hashtag:
+        conditions.append(func.lower(post.text).contains(f"#{flt.hashtag.lower()}", autoescape=True))
+    if flt.since:
+        conditions.append(post.published_at >= flt.since)
+    if flt.until:
+        conditions.append(post.published_at < flt.until)
+    for word in banned:
+        conditions.append(not_(func.lower(post.text).contains(word.lower(), autoescape=True)))
+    return conditions
+
+
+def feed_page(
+    session: Session, flt: FeedFilter, limit: int, cursor: str | None = None, banned: list[str] | None = None
+) -> FeedPage:
+    """One page of the feed: pinned posts first on the first page, then newest first."""
+    if not 1 <= limit <= MAX_LIMIT:
+        raise FeedError(f"limit: must be between 1 and {MAX_LIMIT}")
+    banned = banned or []
+    shown = _shown(Post, flt, banned)
+    newer = aliased(Post)
+    query = select(Post, Group).join(Group, Post.group_id == Group.id).where(Group.enabled, *shown)
+    if flt.group:
+        query = query.where(Group.slug == flt.group)
+    # One item per shared link: the newest post that carries it stands for the others.
+    query = query.where(
+        not_(
+            exists().where(
+                newer.link_url == Post.link_url,
+                Post.link_url.is_not(None),
+                tuple_(newer.published_at, newer.id) > tuple_(Post.published_at, Post.id),
+                *_shown(newer, flt, banned),
+            )
+        )
+    )
+    # A repost of a post we show is not shown again.
+    original = aliased(Post)
+    query = query.where(
+        or_(
+            Post.repost_of.is_(None),
+            not_(
+                exists().where(
+                    original.network == Post.network,
+                    original.external_id == Post.repost_of,
+                    *_shown(original, flt, banned),
+                )
+            ),
+        )
+    )
+    pinned: list[tuple[Post, Group]] = []
+    if cursor is None:
+        pinned = list(
+            session.execute(
+                query.where(Post.moderation == Moderation.PINNED)
+                .order_by(Post.published_at.desc(), Post.id.desc())
+                .limit(limit)
+            ).all()
+        )
+    rest = query.where(Post.moderation != Moderation.PINNED)
+    if cursor is not None:
+        when, post_id = decode_cursor(cursor)
+        rest = rest.where(tuple_(Post.published_at, Post.id) < tuple_(_param(when), _param(post_id)))
+    rows = list(
+        session.execute(
+            rest.order_by(Post.published_at.desc(), Post.id.desc()).limit(limit - len(pinned) + 1)
+        ).all()
+    )
+    more = len(rows) > limit - len(pinned)
+    rows = rows[: limit - len(pinned)]
+    items = [_item(post, group, pinned=True) for post, group in pinned] + [_item(p, g) for p, g in rows]
+    _add_sharers(session, items, flt, banned)
+    next_cursor = encode_cursor(rows[-1][0].published_at, rows[-1][0].id) if more and rows else None
+    return FeedPage(items, next_cursor)
+
+
+def _param(value: Any) -> Any:
+    if isinstance(value, datetime):
+        return literal(value, type_=Post.published_at.type)
+    return literal(value)
+
+
+def _item(post: Post, group: Group, pinned: bool = False) -> FeedItem:
+    return FeedItem(
+        id=post.id,
+        network=post.network,
+        external_id=post.external_id,
+        group_slug=group.slug,
+        group_name=group.name,
+        author=post.author,
+        text=post.text,
+        permalink=post.permalink,
+        link_url=post.link_url,
+        media=list(post.media or []),
+        published_at=post.published_at,
+        pinned=pinned,
+        shared_by=[Sharer(group.slug, group.name, post.permalink, post.network)],
+    )
+
+
+def _add_sharers(session: Session, items: list[FeedItem], flt: FeedFilter, banned: list[str]) -> None:
+    """Every group that shared an item's link or reposted it, oldest first, each once."""
+    links = {item.link_url for item in items if item.link_url}
+    originals = {(item.network, item.external_id) for item in items}
+    if not links and not originals:
+        return
+    clauses: list[ColumnElement[bool]] = []
+    if links:
+        clauses.append(Post.link_url.in_(links))
+    clauses.append(and_(Post.repost_of.in_({e for _, e in originals}), Post.repost_of.is_not(None)))
+    query = (
+        select(Post, Group)
+        .join(Group, Post.group_id == Group.id)
+        .where(Group.enabled, or_(*clauses), *_shown(Post, flt, banned))
+        .order_by(Post.published_at, Post.id)
+    )
+    by_link: dict[str, list[Sharer]] = {}
+    by_original: dict[tuple[str, str], list[Sharer]] = {}
+    for post, group in session.execute(query):
+        sharer = Sharer(group.slug, group.name, post.permalink, post.network)
+        if post.link_url in links:
+            by_link.setdefault(post.link_url, []).append(sharer)
+        if post.repost_of and (post.network, post.repost_of) in originals:
+            by_original.setdefault((post.network, post.repost_of), []).append(sharer)
+    for item in items:
+        sharers = by_link.get(item.link_url or "", []) + by_original.get((item.network, item.external_id), [])
+        seen: dict[str, Sharer] = {s.slug: s for s in item.shared_by}
+        for sharer in sharers:
+            seen.setdefault(sharer.slug, sharer)
+        item.shared_by = list(seen.values())
