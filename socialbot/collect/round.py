@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib
+import importlib.util
 import os
 import random
 import threading
@@ -100,10 +101,11 @@ def make_collectors(config: Config, env: Mapping[str, str], sandbox_url: str | N
     """One collector per registered network that can collect (its folder has collect.py)."""
     collectors: dict[str, Collector] = {}
     for name in NETWORKS:
-        try:
-            module = importlib.import_module(f"socialbot.networks.{name}.collect")
-        except ModuleNotFoundError:
+        module_name = f"socialbot.networks.{name}.collect"
+        # A network without collect.py publishes only; any other import failure is a real error.
+        if importlib.util.find_spec(module_name) is None:
             continue
+        module = importlib.import_module(module_name)
         collectors[name] = module.make_collector(config.network(name), env, sandbox_url)
     return collectors
 
