@@ -150,19 +150,21 @@ class FeedTable(Strict):
     """[feed]: the public What's New feed."""
 
     title: str = "What's New"
-    # Where the feed is published; absolute links in JSON Feed, Atom, RSS and the static export use it.
-    base_url: str = "http://127.0.0.1:8000"
+    # Where the feed is published (behind a proxy or CDN); by default the address it was asked at.
+    base_url: str | None = None
     page_size: int = Field(default=10, ge=1, le=50)
     # Posts containing any of these words or phrases (case-insensitive) are left out.
     banned_words: list[str] = Field(default_factory=list)
     cache_max_age: int = Field(default=60, ge=0, le=86400)
     stale_while_revalidate: int = Field(default=600, ge=0, le=86400)
-    # No request from a visitor's browser to any platform's CDN: images are served through socialbot.
+    # No request from a visitor's browser to any platform's CDN: images are left out of every output.
     privacy_mode: bool = False
 
     @field_validator("base_url")
     @classmethod
-    def _base_url(cls, value: str) -> str:
+    def _base_url(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
         if not re.match(r"^https?://[^\s/]+", value):
             raise ValueError(f"base_url {value!r} must be an http:// or https:// URL")
         return value.rstrip("/")

@@ -30,6 +30,7 @@ from socialbot.networks.base import (
     SourceRef,
     Transient,
 )
+from socialbot.networks.routing import sandbox_target
 from socialbot.store import Group, Post, Source
 from socialbot.store.counters import bump
 from socialbot.store.upsert import upsert_posts
@@ -174,6 +175,8 @@ def _run_tasks(
         for future in as_completed([pool.submit(runner.fetch, task) for task in tasks]):
             task, fetched, error = future.result()
             task.outcome.read = len(fetched.posts) if fetched else 0
+            if fetched and sandbox_url:
+                route_media(fetched, sandbox_url)
             buffered.append((task, fetched, error))
             if progress:
                 progress(task.outcome)
@@ -181,6 +184,14 @@ def _run_tasks(
                 flush()
     flush()
     return report
+
+
+def route_media(fetched: Fetched, sandbox_url: str) -> None:
+    """In the sandbox, media URLs point at the sandbox too, so pages showing them never reach a real CDN."""
+    for post in fetched.posts:
+        for item in post.media:
+            if isinstance(item.get("url"), str) and not item["url"].startswith(sandbox_url):
+                item["url"] = sandbox_target(item["url"], sandbox_url)
 
 
 def _due_tasks(

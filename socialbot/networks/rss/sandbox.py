@@ -7,6 +7,7 @@ article pages for the feed's links, and small images.
 from __future__ import annotations
 
 import hashlib
+import re
 import time
 from datetime import datetime
 from email.utils import format_datetime, parsedate_to_datetime
@@ -26,6 +27,20 @@ PIXEL = bytes.fromhex(
     "89504e470d0a1a0a0000000d4948445200000001000000010806000000"
     "1f15c4890000000d49444154789c6300010000000500010d0a2db40000000049454e44ae426082"
 )
+
+
+IMAGE_PATH = re.compile(r"(\.(png|jpe?g|gif|webp)|@(jpeg|png))$", re.IGNORECASE)
+
+
+def placeholder_image(host: str) -> bytes:
+    """A 1200×675 picture standing in for a platform's photo (an SVG: no script runs in an <img>)."""
+    label = xml_escape(host)
+    return (
+        f'<svg xmlns="http://www.w3.org/2000/svg" width="1200" height="675" viewBox="0 0 1200 675">'
+        f'<rect width="1200" height="675" fill="#f1d3d8"/><circle cx="600" cy="290" r="110" fill="#b3001b"/>'
+        f'<text x="600" y="520" font-family="sans-serif" font-size="44" text-anchor="middle" fill="#5f0010">'
+        f"Sandbox photo · {label}</text></svg>"
+    ).encode()
 
 
 def make_id(post: SandboxPost) -> str:
@@ -59,8 +74,14 @@ class WebSandbox:
         account = self.world.account("rss", url) or self.world.account("rss", url.rstrip("/"))
         if account is not None:
             return self.feed(request, account)
-        if path.endswith(".png") or path.endswith(".jpg"):
-            return Response(PIXEL, media_type="image/png", headers={"Cache-Control": "max-age=86400"})
+        if IMAGE_PATH.search(path):
+            if "pixel" in path or path.endswith(".gif"):
+                return Response(PIXEL, media_type="image/png", headers={"Cache-Control": "max-age=86400"})
+            return Response(
+                placeholder_image(host),
+                media_type="image/svg+xml",
+                headers={"Cache-Control": "max-age=86400"},
+            )
         if path.startswith("20"):
             return Response(
                 f"<!doctype html><title>{escape(host)}</title><h1>{escape(path)}</h1>",

@@ -1,0 +1,95 @@
+"""The ASGI app: the public feed, the embed, the demo page and the health check."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+from markupsafe import Markup
+from sqlalchemy import text
+from sqlalchemy.orm import Session, sessionmaker
+from starlette.applications import Starlette
+from starlette.middleware import Middleware
+from starlette.middleware.gzip import GZipMiddleware
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
+from starlette.routing import Route
+
+from socialbot.config import Config
+from socialbot.feed.formats import segments_html
+from socialbot.feed.segments import Segment
+from socialbot.web.feed import FeedSite
+from socialbot.web.security import SecurityHeaders
+
+STATIC = Path(__file__).parent / "static"
+STATIC_TYPES = {
+    "embed.js": "text/javascript; charset=utf-8",
+    "embed.css": "text/css; charset=utf-8",
+    "demo.css": "text/css; charset=utf-8",
+}
+
+
+def templates(zone: ZoneInfo) -> Environment:
+    """Jinja2 with autoescaping; post text reaches HTML only through segments()."""
+    env = Environment(
+        loader=FileSystemLoader(Path(__file__).parent / "templates"),
+        autoescape=select_autoescape(["html"]),
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+
+    def segments(parts: list[Segment]) -> Markup:
+        return Markup(segments_html(parts))
+
+    def local(when: datetime, fmt: str) -> str:
+        return when.astimezone(zone).strftime(fmt)
+
+    env.globals.update(segments=segments, local=local)
+    return env
+
+
+def create_app(config: Config, sessions: sessionmaker[Session]) -> Starlette:
+    """The web app over a store and config."""
+    env = templates(config.timezone)
+    site = FeedSite(sessions, config.feed, env)
+    static = {name: (STATIC / name).read_bytes() for name in STATIC_TYPES}
+
+    async def static_file(request: Request) -> Response:
+        name = request.url.path.lstrip("/")
+        return Response(
+            static[name],
+            media_type=STATIC_TYPES[name],
+            headers={"Cache-Control": "public, max-age=3600", "Access-Control-Allow-Origin": "*"},
+        )
+
+    async def demo(request: Request) -> Response:
+        base = config.feed.base_url or str(request.base_url).rstrip("/")
+        group = request.query_params.get("group", "")
+        return HTMLResponse(env.get_template("demo.html").render(base=base, group=group))
+
+    async def health(request: Request) -> Response:
+        try:
+            with sessions() as session:
+                session.execute(text("select 1"))
+        except Exception as exc:
+            return JSONResponse({"status": "unhealthy", "database": str(exc).splitlines()[0]}, 503)
+        return JSONResponse({"status": "ok", "database": "ok"})
+
+    routes = [
+        Route("/", lambda request: RedirectResponse("/whats-new")),
+        *site.routes(),
+        *[Route(f"/{name}", static_file) for name in STATIC_TYPES],
+        Route("/demo", demo),
+        Route("/healthz", health),
+        # Browsers ask for it on every page; an empty answer keeps their consoles clean.
+        Route("/favicon.ico", lambda request: Response(status_code=204)),
+    ]
+    middleware = [
+        Middleware(SecurityHeaders, privacy_mode=config.feed.privacy_mode),
+        Middleware(GZipMiddleware, minimum_size=1024),
+    ]
+    app = Starlette(routes=routes, middleware=middleware)
+    app.state.site = site
+    return app

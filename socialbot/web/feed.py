@@ -1,0 +1,126 @@
+"""Public routes: the What's New page, JSON Feed / Atom / RSS, and the data behind embed.js."""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import urlencode
+
+from jinja2 import Environment
+from sqlalchemy.orm import Session, sessionmaker
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import PlainTextResponse, Response
+from starlette.routing import Route
+
+from socialbot.config import FeedTable
+from socialbot.feed.formats import render_atom, render_json_feed, render_rss
+from socialbot.feed.query import FeedError, FeedPage, feed_page, parse_filter
+from socialbot.feed.view import ItemView, item_view
+from socialbot.web.cache import Built, FeedCache
+from socialbot.web.security import CORS_OPEN
+
+KINDS = {
+    "json": ("application/feed+json", "/feed.json"),
+    "atom": ("application/atom+xml; charset=utf-8", "/feed.atom"),
+    "rss": ("application/rss+xml; charset=utf-8", "/feed.rss"),
+    "html": ("text/html; charset=utf-8", "/whats-new"),
+}
+PARAMS = ("group", "network", "hashtag", "since", "until", "cursor", "limit", "fragment")
+
+
+class FeedSite:
+    """The feed's routes over one store and [feed] settings."""
+
+    def __init__(self, sessions: sessionmaker[Session], settings: FeedTable, templates: Environment) -> None:
+        self.sessions = sessions
+        self.settings = settings
+        self.templates = templates
+        self.cache = FeedCache(sessions)
+
+    def routes(self) -> list[Route]:
+        """The public feed routes."""
+        return [
+            Route("/whats-new", self.endpoint("html")),
+            Route("/feed.json", self.endpoint("json")),
+            Route("/feed.atom", self.endpoint("atom")),
+            Route("/feed.rss", self.endpoint("rss")),
+        ]
+
+    def endpoint(self, kind: str) -> Any:
+        async def serve(request: Request) -> Response:
+            params = {k: v for k, v in request.query_params.items() if k in PARAMS and v}
+            base = self.settings.base_url or str(request.base_url).rstrip("/")
+            key = (kind, base, tuple(sorted(params.items())))
+            try:
+                built = await run_in_threadpool(self.cache.get, key, lambda: self.build(kind, params, base))
+            except FeedError as exc:
+                return PlainTextResponse(f"Bad request: {exc}\n", 400, headers=self.cors(kind))
+            return self.respond(request, built, kind)
+
+        return serve
+
+    def respond(self, request: Request, built: Built, kind: str) -> Response:
+        """The built body, or 304 when the client holds the same version."""
+        headers = {
+            "ETag": built.etag,
+            "Last-Modified": built.last_modified,
+            "Vary": "Accept-Encoding",
+            "Cache-Control": f"public, max-age={self.settings.cache_max_age}, "
+            f"stale-while-revalidate={self.settings.stale_while_revalidate}",
+            **self.cors(kind),
+        }
+        if built.etag in request.headers.get("if-none-match", ""):
+            return Response(status_code=304, headers=headers)
+        return Response(built.body, media_type=built.media_type, headers=headers)
+
+    def cors(self, kind: str) -> dict[str, str]:
+        """Feeds may be read from any site; the HTML page is not an API."""
+        return CORS_OPEN if kind != "html" else {}
+
+    def page(self, params: dict[str, str]) -> FeedPage:
+        """The page of items these parameters ask for."""
+        flt = parse_filter(params)
+        try:
+            limit = int(params.get("limit", self.settings.page_size))
+        except ValueError as exc:
+            raise FeedError(f"limit: {params['limit']!r} is not a number") from exc
+        with self.sessions() as session:
+            return feed_page(session, flt, limit, params.get("cursor"), self.settings.banned_words)
+
+    def build(self, kind: str, params: dict[str, str], base: str) -> tuple[bytes, str]:
+        """Render one response body."""
+        page = self.page(params)
+        views = [item_view(item, base, self.settings.privacy_mode) for item in page.items]
+        media_type = KINDS[kind][0]
+        meta = self.meta(kind, params, page, base)
+        if kind == "json":
+            return render_json_feed(views, page, meta), media_type
+        if kind == "atom":
+            return render_atom(views, meta), media_type
+        if kind == "rss":
+            return render_rss(views, meta), media_type
+        return self.render_page(views, params, meta).encode(), media_type
+
+    def meta(self, kind: str, params: dict[str, str], page: FeedPage, base: str) -> dict[str, Any]:
+        """Title and the feed's own, home page and next-page URLs."""
+        path = KINDS[kind][1]
+        keep = {k: v for k, v in params.items() if k not in ("cursor",)}
+        query = f"?{urlencode(keep)}" if keep else ""
+        meta: dict[str, Any] = {
+            "title": self.settings.title,
+            "home_page_url": f"{base}/whats-new",
+            "feed_url": f"{base}{path}{query}",
+            "base": base,
+        }
+        if page.next_cursor:
+            meta["next_url"] = f"{base}{path}?{urlencode(keep | {'cursor': page.next_cursor})}"
+            # The page's "Load More" link leads to the next page of the same page (or fragment).
+            meta["more_url"] = f"{base}/whats-new?{urlencode(keep | {'cursor': page.next_cursor})}"
+        return meta
+
+    def render_page(self, views: list[ItemView], params: dict[str, str], meta: dict[str, Any]) -> str:
+        """The accessible, script-free page (or just its list, for server-side includes)."""
+        template = "feed_fragment.html" if params.get("fragment") else "whats_new.html"
+        return self.templates.get_template(template).render(
+            views=views, meta=meta, params=params, title=self.settings.title
+        )

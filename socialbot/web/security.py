@@ -1,0 +1,38 @@
+"""Headers that keep untrusted post text harmless and let other sites read the feeds."""
+
+from __future__ import annotations
+
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+# socialbot's own pages run only socialbot's own script and styles; images may come from https.
+CSP = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' https: data:; "
+    "connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'"
+)
+PRIVATE_CSP = CSP.replace("img-src 'self' https: data:", "img-src 'self' data:")
+CORS_OPEN = {"Access-Control-Allow-Origin": "*"}
+
+
+class SecurityHeaders:
+    """Adds CSP, nosniff and referrer policy to HTML answers that do not set their own."""
+
+    def __init__(self, app: ASGIApp, privacy_mode: bool = False) -> None:
+        self.app = app
+        self.csp = PRIVATE_CSP if privacy_mode else CSP
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+
+        async def with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = message.setdefault("headers", [])
+                names = {name.lower() for name, _ in headers}
+                headers.append((b"x-content-type-options", b"nosniff"))
+                headers.append((b"referrer-policy", b"strict-origin-when-cross-origin"))
+                if b"content-security-policy" not in names:
+                    headers.append((b"content-security-policy", self.csp.encode()))
+            await send(message)
+
+        await self.app(scope, receive, with_headers)
