@@ -14,6 +14,7 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from socialbot.feed.query import FeedPage
 from socialbot.feed.segments import Segment, clean_text
 from socialbot.feed.view import ItemView
+from socialbot.networks.links import http_url
 
 TEMPLATES = Environment(
     loader=FileSystemLoader(Path(__file__).parent / "templates"),
@@ -61,7 +62,7 @@ def _json_item(view: ItemView) -> dict[str, Any]:
     item = view.item
     data: dict[str, Any] = {
         "id": f"{item.network}:{item.external_id}",
-        "url": item.permalink,
+        "url": view.permalink or f"{item.network}:{item.external_id}",
         "content_text": clean_text(item.text),
         "content_html": content_html(view),
         "date_published": item.published_at.astimezone(UTC).isoformat().replace("+00:00", "Z"),
@@ -74,15 +75,17 @@ def _json_item(view: ItemView) -> dict[str, Any]:
             "network": item.network,
             "platform": view.platform,
             "pinned": item.pinned,
-            "shared_by": [{"group": s.slug, "name": s.name, "url": s.permalink} for s in item.shared_by],
+            "shared_by": [
+                {"group": s.slug, "name": s.name, "url": http_url(s.permalink)} for s in item.shared_by
+            ],
             "segments": [p.as_json() for p in view.segments],
             "long": view.is_long,
             "excerpt": [p.as_json() for p in view.excerpt] if view.is_long else [],
             "media": view.media,
         },
     }
-    if item.link_url:
-        data["external_url"] = item.link_url
+    if view.link:
+        data["external_url"] = view.link
     if view.media:
         data["image"] = view.media[0]["url"]
     return data

@@ -9,6 +9,7 @@ from typing import Any
 from socialbot.feed.query import FeedItem
 from socialbot.feed.segments import Segment, clean_text, segments
 from socialbot.networks import NETWORKS
+from socialbot.networks.links import http_url
 
 # Text beyond this many characters is folded behind "See more".
 EXCERPT = 280
@@ -27,6 +28,10 @@ class ItemView:
     initials: str
     shared_by_text: str
     media: list[dict[str, Any]]
+    # The post on its platform; None when what was stored is not an http(s) URL.
+    permalink: str | None
+    # The article it shares, under the same rule.
+    link: str | None
 
     @property
     def published(self) -> datetime:
@@ -79,8 +84,8 @@ def item_view(item: FeedItem, base_url: str, privacy_mode: bool) -> ItemView:
     short, is_long = excerpt(parts)
     media = []
     for m in [] if privacy_mode else item.media[:4]:
-        url = m.get("url")
-        if not isinstance(url, str) or not url.startswith("https://"):
+        url = http_url(m.get("url"))
+        if url is None:
             continue
         media.append(
             {
@@ -100,4 +105,6 @@ def item_view(item: FeedItem, base_url: str, privacy_mode: bool) -> ItemView:
         initials(item.group_name),
         shared_by_line(names),
         media,
+        http_url(item.permalink),
+        http_url(item.link_url),
     )

@@ -32,6 +32,17 @@ def is_tracking(name: str) -> bool:
     return lowered in TRACKING_PARAMS or lowered.startswith(TRACKING_PREFIXES)
 
 
+def http_url(url: str | None) -> str | None:
+    """url if it is an absolute http(s) URL (as given), else None: never javascript:, data: or relative."""
+    if not url:
+        return None
+    try:
+        parts = urlsplit(url.strip())
+    except ValueError:
+        return None
+    return url.strip() if parts.scheme.lower() in ("http", "https") and parts.hostname else None
+
+
 def canonical_url(url: str) -> str | None:
     """http(s) URL with lower-case host, no default port, fragment or tracking parameters; else None."""
     try:

@@ -12,6 +12,7 @@ from sqlalchemy.dialects import postgresql
 from sqlalchemy.orm import Session
 
 from socialbot.networks.base import Post as FetchedPost
+from socialbot.networks.links import http_url
 from socialbot.store.posts import Post
 
 # Columns whose change means the author edited the post.
@@ -33,7 +34,7 @@ def upsert_posts(
 ) -> UpsertCount:
     """Store posts for a source: insert new ones, update edited ones, count the rest."""
     count = UpsertCount()
-    unique = {(p.network, p.external_id): p for p in posts}
+    unique = {(p.network, p.external_id): only_web_links(p) for p in posts}
     for network in {n for n, _ in unique}:
         ids = [e for n, e in unique if n == network]
         for start in range(0, len(ids), CHUNK):
@@ -53,6 +54,14 @@ def upsert_posts(
                 else:
                     count.unchanged += 1
     return count
+
+
+def only_web_links(post: FetchedPost) -> FetchedPost:
+    """The post with every URL it carries kept only if http(s): a feed can say javascript: anywhere."""
+    post.permalink = http_url(post.permalink) or ""
+    post.link_url = http_url(post.link_url)
+    post.media = [m for m in post.media if isinstance(m, dict) and http_url(m.get("url"))]
+    return post
 
 
 def _insert(

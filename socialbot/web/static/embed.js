@@ -83,8 +83,10 @@
     if (names.length > 1) {
       art.appendChild(el("p", "sb-shared", "Shared by " + names.slice(0, -1).join(", ") + " and " + names[names.length - 1]));
     }
-    var view = art.appendChild(link(item.url, "View on " + (x.platform || "the original"), "sb-view"));
-    view.appendChild(el("span", "sb-sr", " (post by " + (x.group_name || "") + ")"));
+    if (okUrl.test(item.url || "")) {
+      var view = art.appendChild(link(item.url, "View on " + (x.platform || "the original"), "sb-view"));
+      view.appendChild(el("span", "sb-sr", " (post by " + (x.group_name || "") + ")"));
+    }
     return art;
   }
   function load(root, list, url, button) {
