@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import shutil
 from collections.abc import Iterator
-
 from typing import Any
 
 import pytest
@@ -27,7 +26,7 @@ pytestmark = pytest.mark.skipif(shutil.which(CHROMIUM) is None, reason="Debian's
 @pytest.fixture(scope="module")
 def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """The web app over a SQLite store with 30 posts, one long, one shared by three groups, and hostile ones."""
-    directory = tmp_path_factory.mktemp("site")
+    """The web app over SQLite: 30 posts, one long, one shared by three groups, and hostile ones."""
     engine = make_engine(f"sqlite:///{directory / 'feed.db'}")
     upgrade(engine)
     sessions = session_factory(engine)
