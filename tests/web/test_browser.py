@@ -25,8 +25,8 @@ pytestmark = pytest.mark.skipif(shutil.which(CHROMIUM) is None, reason="Debian's
 
 @pytest.fixture(scope="module")
 def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """The web app over a SQLite store with 30 posts, one long, one shared by three groups, and hostile ones."""
     """The web app over SQLite: 30 posts, one long, one shared by three groups, and hostile ones."""
+    directory = tmp_path_factory.mktemp("site")
     engine = make_engine(f"sqlite:///{directory / 'feed.db'}")
     upgrade(engine)
     sessions = session_factory(engine)
