@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, exists, func, literal, not_, or_, select, tuple_
+from sqlalchemy import ColumnElement, exists, func, literal, not_, or_, select, tuple_
 from sqlalchemy.orm import Session, aliased
 
 from socialbot.store import Group, Moderation, Post
@@ -226,32 +226,42 @@ def _item(post: Post, group: Group, pinned: bool = False) -> FeedItem:
 
 
 def _add_sharers(session: Session, items: list[FeedItem], flt: FeedFilter, banned: list[str]) -> None:
-    """Every group that shared an item's link or reposted it, oldest first, each once."""
+    """Every group that shared an item's link or reposted it, in the order they did, each once."""
     links = {item.link_url for item in items if item.link_url}
     originals = {(item.network, item.external_id) for item in items}
-    if not links and not originals:
-        return
-    clauses: list[ColumnElement[bool]] = []
-    if links:
-        clauses.append(Post.link_url.in_(links))
-    clauses.append(and_(Post.repost_of.in_({e for _, e in originals}), Post.repost_of.is_not(None)))
-    query = (
-        select(Post, Group)
-        .join(Group, Post.group_id == Group.id)
-        .where(Group.enabled, or_(*clauses), *_shown(Post, flt, banned))
-        .order_by(Post.published_at, Post.id)
+    # One row per (link or original, group), aggregated in SQL, each lookup on its own index.
+    columns = (
+        Group.slug,
+        Group.name,
+        func.min(Post.published_at).label("first"),
+        func.min(Post.permalink),
+        func.min(Post.network),
     )
-    by_link: dict[str, list[Sharer]] = {}
-    by_original: dict[tuple[str, str], list[Sharer]] = {}
-    for post, group in session.execute(query):
-        sharer = Sharer(group.slug, group.name, post.permalink, post.network)
-        if post.link_url in links:
-            by_link.setdefault(post.link_url, []).append(sharer)
-        if post.repost_of and (post.network, post.repost_of) in originals:
-            by_original.setdefault((post.network, post.repost_of), []).append(sharer)
+    shown = (Group.enabled, *_shown(Post, flt, banned))
+    rows: list[tuple[Any, ...]] = []
+    if links:
+        query = (
+            select(Post.link_url, *columns)
+            .join(Group, Post.group_id == Group.id)
+            .where(Post.link_url.in_(links), *shown)
+            .group_by(Post.link_url, Group.id)
+        )
+        rows += [("link", *row) for row in session.execute(query)]
+    query = (
+        select(Post.repost_of, *columns)
+        .join(Group, Post.group_id == Group.id)
+        .where(Post.repost_of.is_not(None), Post.repost_of.in_({e for _, e in originals}), *shown)
+        .group_by(Post.repost_of, Group.id)
+    )
+    rows += [("repost", *row) for row in session.execute(query)]
+    found: dict[tuple[str, str], list[tuple[Any, Sharer]]] = {}
+    for kind, key, slug, name, first, permalink, network in rows:
+        found.setdefault((kind, key), []).append((first, Sharer(slug, name, permalink, network)))
     for item in items:
-        sharers = by_link.get(item.link_url or "", []) + by_original.get((item.network, item.external_id), [])
+        candidates = found.get(("link", item.link_url or ""), []) + found.get(
+            ("repost", item.external_id), []
+        )
         seen: dict[str, Sharer] = {s.slug: s for s in item.shared_by}
-        for sharer in sharers:
+        for _, sharer in sorted(candidates, key=lambda pair: str(pair[0])):
             seen.setdefault(sharer.slug, sharer)
         item.shared_by = list(seen.values())

@@ -6,7 +6,7 @@ import enum
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from socialbot.store.base import Base
@@ -35,7 +35,15 @@ class Post(Base):
         Index(None, "source_id", "published_at"),
         # Dedup: the same canonical link shared by several groups, and reposts of a post we show.
         Index(None, "link_url"),
-        Index(None, "repost_of"),
+        # Partial: nearly every post has no repost_of, and an index full of NULLs looks useless to planners.
+        Index(
+            "ix_posts_repost_of_not_null",
+            "repost_of",
+            sqlite_where=text("repost_of IS NOT NULL"),
+            postgresql_where=text("repost_of IS NOT NULL"),
+        ),
+        # The first page asks for pinned posts; without this it would scan every post.
+        Index(None, "moderation", "published_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
