@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import AsyncIterator
 from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -20,6 +22,7 @@ from starlette.routing import Route
 from socialbot.config import Config
 from socialbot.feed.formats import segments_html
 from socialbot.feed.segments import Segment
+from socialbot.web.fast import CachedFeeds
 from socialbot.web.feed import FeedSite
 from socialbot.web.security import SecurityHeaders
 
@@ -86,10 +89,19 @@ def create_app(config: Config, sessions: sessionmaker[Session]) -> Starlette:
         # Browsers ask for it on every page; an empty answer keeps their consoles clean.
         Route("/favicon.ico", lambda request: Response(status_code=204)),
     ]
+    security = SecurityHeaders.fixed_headers(config.feed.privacy_mode)
     middleware = [
+        Middleware(CachedFeeds, site=site, extra_headers=security),
         Middleware(SecurityHeaders, privacy_mode=config.feed.privacy_mode),
         Middleware(GZipMiddleware, minimum_size=1024),
     ]
-    app = Starlette(routes=routes, middleware=middleware)
+
+    @contextlib.asynccontextmanager
+    async def lifespan(_: Starlette) -> AsyncIterator[None]:
+        site.cache.start_refresher()
+        yield
+        site.cache.stop_refresher()
+
+    app = Starlette(routes=routes, middleware=middleware, lifespan=lifespan)
     app.state.site = site
     return app

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gzip
 import hashlib
 import threading
 import time
@@ -27,6 +28,8 @@ class Built:
     media_type: str
     etag: str
     last_modified: str
+    # Compressed once when built, not for every request that accepts gzip.
+    gzipped: bytes
 
 
 class FeedCache:
@@ -38,6 +41,30 @@ class FeedCache:
         self.entries: dict[tuple[object, ...], Built] = {}
         self.version: tuple[int, datetime | None] = (-1, None)
         self.checked = 0.0
+        self.stop = threading.Event()
+        self.refresher: threading.Thread | None = None
+
+    def start_refresher(self) -> None:
+        """Read the store's version every VERSION_TTL in a thread, so requests never wait for it."""
+        if self.refresher is None:
+            self.stop.clear()
+            self.refresher = threading.Thread(target=self._refresh, name="feed-version", daemon=True)
+            self.refresher.start()
+
+    def stop_refresher(self) -> None:
+        """Stop the version thread."""
+        self.stop.set()
+        if self.refresher is not None:
+            self.refresher.join(5)
+            self.refresher = None
+
+    def _refresh(self) -> None:
+        while not self.stop.wait(VERSION_TTL / 2):
+            try:
+                self.checked = 0.0
+                self.current_version()
+            except Exception:
+                continue
 
     def current_version(self) -> tuple[int, datetime | None]:
         """The feed version, read from the store at most once per VERSION_TTL."""
@@ -52,6 +79,12 @@ class FeedCache:
                 self.checked = now
         return self.version
 
+    def peek(self, key: tuple[object, ...]) -> Built | None:
+        """The cached response for key if it is known to be current, without touching the database."""
+        if self.refresher is None and time.monotonic() - self.checked > VERSION_TTL:
+            return None
+        return self.entries.get((self.version[0], *key))
+
     def get(self, key: tuple[object, ...], build: Callable[[], tuple[bytes, str]]) -> Built:
         """The cached response for key, built (once) if the store changed since."""
         version, changed = self.current_version()
@@ -63,7 +96,7 @@ class FeedCache:
         body, media_type = build()
         digest = hashlib.sha256(body).hexdigest()[:24]
         modified = format_datetime((changed or datetime(2026, 1, 1, tzinfo=UTC)).astimezone(UTC), usegmt=True)
-        built = Built(body, media_type, f'"{digest}"', modified)
+        built = Built(body, media_type, f'"{digest}"', modified, gzip.compress(body, 6))
         with self.lock:
             if len(self.entries) >= MAX_ENTRIES:
                 self.entries.clear()

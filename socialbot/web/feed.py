@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 from urllib.parse import urlencode
 
@@ -37,6 +38,10 @@ class FeedSite:
         self.templates = templates
         self.cache = FeedCache(sessions)
 
+    def paths(self) -> dict[str, str]:
+        """Each feed kind's path."""
+        return {kind: path for kind, (_, path) in KINDS.items()}
+
     def routes(self) -> list[Route]:
         """The public feed routes."""
         return [
@@ -46,29 +51,44 @@ class FeedSite:
             Route("/feed.rss", self.endpoint("rss")),
         ]
 
+    def key(
+        self, kind: str, query: Mapping[str, str], base_url: str
+    ) -> tuple[tuple[object, ...], dict[str, str], str]:
+        """The cache key of a request, its feed parameters, and the base URL its links use."""
+        params = {k: v for k, v in query.items() if k in PARAMS and v}
+        base = self.settings.base_url or base_url.rstrip("/")
+        return (kind, base, tuple(sorted(params.items()))), params, base
+
     def endpoint(self, kind: str) -> Any:
         async def serve(request: Request) -> Response:
-            params = {k: v for k, v in request.query_params.items() if k in PARAMS and v}
-            base = self.settings.base_url or str(request.base_url).rstrip("/")
-            key = (kind, base, tuple(sorted(params.items())))
+            key, params, base = self.key(kind, request.query_params, str(request.base_url))
             try:
-                built = await run_in_threadpool(self.cache.get, key, lambda: self.build(kind, params, base))
+                # A current cached answer is served here; building (or checking the version) is database
+                # work and goes to a worker thread.
+                built = self.cache.peek(key)
+                if built is None:
+                    built = await run_in_threadpool(
+                        self.cache.get, key, lambda: self.build(kind, params, base)
+                    )
             except FeedError as exc:
                 return PlainTextResponse(f"Bad request: {exc}\n", 400, headers=self.cors(kind))
             return self.respond(request, built, kind)
 
         return serve
 
-    def respond(self, request: Request, built: Built, kind: str) -> Response:
-        """The built body, or 304 when the client holds the same version."""
-        headers = {
+    def headers(self, built: Built, kind: str) -> dict[str, str]:
+        """Validators, caching and CORS headers of a built answer."""
+        return {
             "ETag": built.etag,
             "Last-Modified": built.last_modified,
-            "Vary": "Accept-Encoding",
             "Cache-Control": f"public, max-age={self.settings.cache_max_age}, "
             f"stale-while-revalidate={self.settings.stale_while_revalidate}",
             **self.cors(kind),
         }
+
+    def respond(self, request: Request, built: Built, kind: str) -> Response:
+        """The built body, or 304 when the client holds the same version."""
+        headers = self.headers(built, kind)
         if built.etag in request.headers.get("if-none-match", ""):
             return Response(status_code=304, headers=headers)
         return Response(built.body, media_type=built.media_type, headers=headers)

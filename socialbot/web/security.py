@@ -18,7 +18,17 @@ class SecurityHeaders:
 
     def __init__(self, app: ASGIApp, privacy_mode: bool = False) -> None:
         self.app = app
-        self.csp = PRIVATE_CSP if privacy_mode else CSP
+        self.headers = self.fixed_headers(privacy_mode)
+
+    @staticmethod
+    def fixed_headers(privacy_mode: bool) -> list[tuple[bytes, bytes]]:
+        """The headers this middleware adds, for answers sent without it."""
+        csp = PRIVATE_CSP if privacy_mode else CSP
+        return [
+            (b"x-content-type-options", b"nosniff"),
+            (b"referrer-policy", b"strict-origin-when-cross-origin"),
+            (b"content-security-policy", csp.encode()),
+        ]
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -29,10 +39,7 @@ class SecurityHeaders:
             if message["type"] == "http.response.start":
                 headers = message.setdefault("headers", [])
                 names = {name.lower() for name, _ in headers}
-                headers.append((b"x-content-type-options", b"nosniff"))
-                headers.append((b"referrer-policy", b"strict-origin-when-cross-origin"))
-                if b"content-security-policy" not in names:
-                    headers.append((b"content-security-policy", self.csp.encode()))
+                headers.extend((name, value) for name, value in self.headers if name not in names)
             await send(message)
 
         await self.app(scope, receive, with_headers)
