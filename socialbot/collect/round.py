@@ -16,6 +16,7 @@ from datetime import UTC, datetime, timedelta
 from urllib.parse import urlsplit
 
 from sqlalchemy import func, select
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, joinedload, sessionmaker
 
 from socialbot.collect.pacing import WEEK, adaptive_interval, after, backoff
@@ -163,12 +164,12 @@ def _run_tasks(
     buffered: list[tuple[_Task, Fetched | None, NetworkError | None]] = []
 
     def flush() -> None:
-        for task, fetched, error in buffered:
-            if dry_run:
+        if dry_run:
+            for task, fetched, error in buffered:
                 _count_dry(sessions, task, fetched, error)
-            else:
-                _store(sessions, config, collectors, task, fetched, error, now)
-            report.outcomes.append(task.outcome)
+        else:
+            _store_batch(sessions, config, collectors, buffered, now)
+        report.outcomes.extend(task.outcome for task, _, _ in buffered)
         buffered.clear()
 
     with ThreadPoolExecutor(max_workers=config.collect_concurrency, thread_name_prefix="collect") as pool:
@@ -287,8 +288,34 @@ class _Runner:
                 outcome.seconds = time.monotonic() - started
 
 
-def _store(
+def _store_batch(
     sessions: sessionmaker[Session],
+    config: Config,
+    collectors: Mapping[str, Collector],
+    results: list[tuple[_Task, Fetched | None, NetworkError | None]],
+    now: datetime,
+) -> None:
+    """Write a batch of sources' results in one transaction, each source inside its own savepoint.
+
+    A source's posts and state are written together or not at all; a write that fails rolls back
+    that source only, which is then reported as an error (and fetched again next round).
+    """
+    with sessions.begin() as session:
+        # One query loads the batch's sources; session.get then finds them in the identity map.
+        list(session.scalars(select(Source).where(Source.id.in_([task.ref.id for task, _, _ in results]))))
+        for task, fetched, error in results:
+            try:
+                with session.begin_nested():
+                    _store(session, config, collectors, task, fetched, error, now)
+            except SQLAlchemyError as exc:
+                task.outcome.status = "error"
+                task.outcome.message = (
+                    f"store: {task.ref.network} {task.ref.locator}: {exc.__class__.__name__}: {exc}"
+                )
+
+
+def _store(
+    session: Session,
     config: Config,
     collectors: Mapping[str, Collector],
     task: _Task,
@@ -296,25 +323,24 @@ def _store(
     error: NetworkError | None,
     now: datetime,
 ) -> None:
-    """Write one source's result and its state in one transaction: all of it or none of it."""
+    """Write one source's result and its state."""
     outcome = task.outcome
-    with sessions.begin() as session:
-        source = session.get(Source, task.ref.id)
-        if source is None:
-            return
-        if fetched is not None:
-            # Queries first, then every change to the source row, so it is written by one UPDATE.
-            _store_success(session, config, source, task, fetched, now)
-        elif error is not None:
-            _store_error(config, collectors, source, outcome, error, now)
-        else:
-            source.last_status, source.last_error = outcome.status, outcome.message
-            placeholder = outcome.message == PLACEHOLDER_REASON
-            source.next_attempt_at = after(
-                now, config.max_poll_interval if placeholder else config.collect_interval
-            )
-        source.last_attempt_at = now
-        source.last_duration_ms = int(outcome.seconds * 1000)
+    source = session.get(Source, task.ref.id)
+    if source is None:
+        return
+    if fetched is not None:
+        # Queries first, then every change to the source row, so it is written by one UPDATE.
+        _store_success(session, config, source, task, fetched, now)
+    elif error is not None:
+        _store_error(config, collectors, source, outcome, error, now)
+    else:
+        source.last_status, source.last_error = outcome.status, outcome.message
+        placeholder = outcome.message == PLACEHOLDER_REASON
+        source.next_attempt_at = after(
+            now, config.max_poll_interval if placeholder else config.collect_interval
+        )
+    source.last_attempt_at = now
+    source.last_duration_ms = int(outcome.seconds * 1000)
 
 
 def _store_success(
