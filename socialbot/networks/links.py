@@ -33,14 +33,18 @@ def is_tracking(name: str) -> bool:
 
 
 def http_url(url: str | None) -> str | None:
-    """url if it is an absolute http(s) URL (as given), else None: never javascript:, data: or relative."""
+    """url if it is an absolute http(s) URL (as given), else None: never javascript:, data: or relative.
+
+    A prefix check, not urlsplit: it runs for every URL of every stored post.
+    """
     if not url:
         return None
-    try:
-        parts = urlsplit(url.strip())
-    except ValueError:
+    url = url.strip()
+    head = url[:8].lower()
+    rest = url[8:] if head == "https://" else url[7:] if head.startswith("http://") else ""
+    if not rest or rest[0] in "/?#\\" or any(c.isspace() for c in rest):
         return None
-    return url.strip() if parts.scheme.lower() in ("http", "https") and parts.hostname else None
+    return url
 
 
 def canonical_url(url: str) -> str | None:
