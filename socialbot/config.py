@@ -4,19 +4,25 @@ from __future__ import annotations
 
 import os
 import re
-import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import Field, ValidationError, field_validator
 
-from socialbot.config_lines import find_line
-from socialbot.errors import UsageError
 from socialbot.networks import NETWORKS
 from socialbot.networks.base import NetworkSettings
+from socialbot.tomlfile import (
+    ConfigError,
+    ConfigIssue,
+    Strict,
+    format_issues,
+    issue_from_pydantic,
+    read_toml,
+    validate_model,
+)
 
 DEFAULT_CONFIG = "feeds.toml"
 DEFAULT_DATABASE_URL = "sqlite:///socialbot.db"
@@ -24,24 +30,6 @@ SLUG = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
 ENV_NAME = re.compile(r"^[A-Z_][A-Z0-9_]*$")
 DURATION = re.compile(r"^(\d+)\s*([smhd])$")
 DURATION_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
-# Python and pydantic type names → the words the TOML spec uses.
-TOML_TYPES = {
-    "bool": "boolean",
-    "int": "integer",
-    "float": "float",
-    "str": "string",
-    "string": "string",
-    "list": "array",
-    "tuple": "array",
-    "dict": "table",
-    "model": "table",
-}
-
-
-class Strict(BaseModel):
-    """A feeds.toml table: unknown keys and wrong types are errors, values never coerced."""
-
-    model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
 
 
 class SettingsTable(Strict):
@@ -182,14 +170,6 @@ class FeedsFile(Strict):
 
 
 @dataclass(frozen=True)
-class ConfigIssue:
-    """One problem in feeds.toml, located by key path and, where known, line."""
-
-    path: tuple[str | int, ...]
-    message: str
-
-
-@dataclass(frozen=True)
 class Config:
     """Validated settings: feeds.toml with the environment applied."""
 
@@ -214,14 +194,6 @@ class Config:
         return next((a for a in self.accounts if a.key == key), None)
 
 
-class ConfigError(UsageError):
-    """feeds.toml is invalid; carries one line per problem."""
-
-    def __init__(self, lines: list[str]) -> None:
-        super().__init__("\n".join(lines))
-        self.lines = lines
-
-
 def parse_duration(value: str) -> int:
     """Seconds in a duration such as "90s", "10m", "2h" or "1d"."""
     match = DURATION.match(value.strip())
@@ -240,26 +212,13 @@ def config_path(option: str | None, env: Mapping[str, str]) -> Path:
 def load_config(path: Path, env: Mapping[str, str] | None = None, database_url: str | None = None) -> Config:
     """Read and validate feeds.toml; raise ConfigError naming every problem, apply nothing."""
     env = os.environ if env is None else env
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise ConfigError([f"{path}: no such file; pass --config or set SOCIALBOT_CONFIG"]) from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ConfigError([f"{path}: cannot read: {exc}"]) from exc
-    try:
-        data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        raise ConfigError([_syntax_error_line(path, exc)]) from exc
-    try:
-        feeds = FeedsFile.model_validate(data)
-    except ValidationError as exc:
-        issues = [_issue_from_pydantic(err, data) for err in exc.errors()]
-        raise ConfigError(_format(path, text, data, issues)) from exc
+    text, data = read_toml(path, "pass --config or set SOCIALBOT_CONFIG")
+    feeds: FeedsFile = validate_model(FeedsFile, path, text, data)
     issues = check_consistency(feeds)
     networks, network_issues = _network_settings(feeds.network)
     issues += network_issues
     if issues:
-        raise ConfigError(_format(path, text, data, issues))
+        raise ConfigError(format_issues(path, text, data, issues))
     return Config(
         path=path,
         database_url=database_url or env.get("SOCIALBOT_DATABASE_URL") or feeds.settings.database_url,
@@ -295,8 +254,7 @@ def _network_settings(
             settings[name] = model.model_validate(tables.get(name, {}))
         except ValidationError as exc:
             issues += [
-                _issue_from_pydantic(err | {"loc": ("network", name, *err["loc"])}, {})
-                for err in exc.errors()
+                issue_from_pydantic(err | {"loc": ("network", name, *err["loc"])}) for err in exc.errors()
             ]
     return settings, issues
 
@@ -436,69 +394,3 @@ def missing_secrets(config: Config, env: Mapping[str, str] | None = None) -> lis
                     f"environment variable {var} for {name} is not set"
                 )
     return lines
-
-
-def _syntax_error_line(path: Path, exc: tomllib.TOMLDecodeError) -> str:
-    # tomllib reports "<msg> (at line L, column C)"; Python 3.14 adds .lineno as well.
-    message = str(exc)
-    match = re.search(r"\(at line (\d+), column (\d+)\)$", message)
-    if match:
-        reason = message[: match.start()].strip()
-        return f"{path}:{match.group(1)}:{match.group(2)}: TOML syntax error: {reason}"
-    return f"{path}: TOML syntax error: {message}"
-
-
-def _issue_from_pydantic(err: Any, data: dict[str, Any]) -> ConfigIssue:
-    path = tuple(err["loc"])
-    kind, value = err["type"], err.get("input")
-    if kind == "extra_forbidden":
-        message = f"unknown key {path[-1]!r}"
-    elif kind == "missing":
-        message = "missing; this key is required"
-    elif kind.endswith("_type"):
-        expected = kind.removesuffix("_type")
-        message = f"expected {_a(expected)}, got {_toml_type(value)} {_short(value)}"
-    elif kind == "value_error":
-        message = str(err["ctx"]["error"])
-    else:
-        message = err["msg"]
-    return ConfigIssue(path, message)
-
-
-def _toml_type(value: Any) -> str:
-    return TOML_TYPES.get(type(value).__name__, type(value).__name__)
-
-
-def _short(value: Any) -> str:
-    text = repr(value)
-    return text if len(text) <= 60 else text[:57] + "..."
-
-
-def _a(word: str) -> str:
-    word = TOML_TYPES.get(word, word)
-    return f"{'an' if word[0] in 'aeiou' else 'a'} {word}"
-
-
-def _format(path: Path, text: str, data: dict[str, Any], issues: list[ConfigIssue]) -> list[str]:
-    lines = []
-    for issue in issues:
-        line = find_line(text, issue.path)
-        where = f"{path}:{line}" if line else str(path)
-        lines.append(f"{where}: {_describe(issue.path, data)}: {issue.message}")
-    return lines
-
-
-def _describe(path: tuple[str | int, ...], data: dict[str, Any]) -> str:
-    """A key path people can find: group[3] ("brent-momentum").source[0].network."""
-    out, node = "", data
-    for part in path:
-        if isinstance(part, int):
-            out += f"[{part}]"
-            node = node[part] if isinstance(node, list) and part < len(node) else {}
-            name = node.get("slug") or node.get("key") if isinstance(node, dict) else None
-            if isinstance(name, str):
-                out += f" ({name!r})"
-        else:
-            out += f".{part}" if out else part
-            node = node.get(part, {}) if isinstance(node, dict) else {}
-    return out

@@ -1,0 +1,1 @@
+"""Scheduled posts: per-network text rules, campaign files, and their sync into deliveries."""

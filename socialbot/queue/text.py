@@ -1,0 +1,114 @@
+"""Each network's length rules, and splitting a long text into a numbered thread ("1/8")."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+import regex
+from twitter_text import parse_tweet
+
+URL = re.compile(r"https?://\S+")
+# Where a text may be cut: paragraphs, lines, and sentence ends (not "1." in a numbered list).
+BREAK = re.compile(r"(\n{2,}|\n|(?<=\D[.!?…])[ \t]+)")
+# Networks that show a long text as a thread of replies; Facebook posts it whole.
+THREADED = {"twitter", "bluesky", "mastodon"}
+
+
+@dataclass(frozen=True)
+class Limit:
+    """How a network counts a post's length, and its maximum."""
+
+    maximum: int
+    unit: str
+
+    def measure(self, network: str, text: str) -> int:
+        """The length of text as network counts it."""
+        return measure(network, text)
+
+
+LIMITS = {
+    # X: weighted length per twitter-text v3 (CJK counts 2, every URL 23), 280 at most.
+    "twitter": Limit(280, "weighted characters"),
+    # Bluesky: 300 graphemes (app.bsky.feed.post's maxGraphemes).
+    "bluesky": Limit(300, "graphemes"),
+    # Mastodon: 500 characters, every URL counted as 23 (the default server configuration).
+    "mastodon": Limit(500, "characters"),
+    # Facebook: 63,206 characters in a Page post.
+    "facebook": Limit(63206, "characters"),
+}
+
+
+def measure(network: str, text: str) -> int:
+    """The length of text as network counts it."""
+    if network == "twitter":
+        return int(parse_tweet(text).weightedLength)
+    if network == "bluesky":
+        return len(regex.findall(r"\X", text))
+    if network == "mastodon":
+        return len(URL.sub("x" * 23, text))
+    return len(text)
+
+
+def too_long(network: str, text: str) -> str | None:
+    """Why text does not fit network, or None when it does."""
+    limit = LIMITS.get(network)
+    if limit is None:
+        return None
+    length = measure(network, text)
+    if length <= limit.maximum:
+        return None
+    return f"{length - limit.maximum} {limit.unit} too long ({length}/{limit.maximum})"
+
+
+def split_thread(network: str, text: str) -> list[str]:
+    """Parts of a thread, each within the network's limit with " (i/n)" after it, cut at sentences.
+
+    A text that fits is one part with no numbering. Sentences longer than a part are cut at words.
+    """
+    limit = LIMITS[network].maximum
+    if measure(network, text) <= limit:
+        return [text]
+    tokens = BREAK.split(text.strip())
+    # (piece, the separator that came before it), so parts keep their paragraphs and lines.
+    pieces = [
+        (tokens[i].strip(), tokens[i - 1] if i else "") for i in range(0, len(tokens), 2) if tokens[i].strip()
+    ]
+    for total_guess in (9, 99):
+        room = limit - len(f" ({total_guess}/{total_guess})")
+        parts = _pack(network, pieces, room)
+        if len(parts) <= total_guess:
+            return [f"{part} ({i}/{len(parts)})" for i, part in enumerate(parts, 1)]
+    raise ValueError("text too long to split into fewer than 100 parts")
+
+
+def _pack(network: str, pieces: list[tuple[str, str]], room: int) -> list[str]:
+    parts: list[str] = []
+    current = ""
+    for piece, separator in pieces:
+        for n, chunk in enumerate(_fit(network, piece, room)):
+            glue = (separator if "\n" in separator else " ") if n == 0 else " "
+            joined = f"{current}{glue}{chunk}" if current else chunk
+            if measure(network, joined) <= room:
+                current = joined
+            else:
+                parts.append(current)
+                current = chunk
+    if current:
+        parts.append(current)
+    return parts
+
+
+def _fit(network: str, sentence: str, room: int) -> list[str]:
+    """sentence as chunks within room, cut at spaces when it is too long by itself."""
+    if measure(network, sentence) <= room:
+        return [sentence]
+    chunks, current = [], ""
+    for word in sentence.split():
+        joined = f"{current} {word}" if current else word
+        if current and measure(network, joined) > room:
+            chunks.append(current)
+            current = word
+        else:
+            current = joined
+    return [*chunks, current] if current else chunks
