@@ -9,6 +9,7 @@ import traceback
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import click
 from rich.console import Console
@@ -338,6 +339,88 @@ def export(app: App, directory: Path, base_url: str | None, pages: int) -> None:
         session_factory(app.engine), app.config.feed, templates(app.config.timezone), directory, base, pages
     )
     click.echo(f"{directory}: {report.pages} pages, {report.items} posts, {len(report.files)} files")
+
+
+@cli.group("schedule")
+def schedule_group() -> None:
+    """Campaign files in schedules/: check, queue and show them."""
+
+
+def _campaign_files(files: tuple[Path, ...]) -> list[Path]:
+    found = list(files) or sorted(Path("schedules").glob("*.toml"))
+    if not found:
+        raise UsageError("socialbot: schedule: no campaign files given and none in schedules/")
+    return found
+
+
+def _load_campaigns(app: App, files: tuple[Path, ...]) -> list[Any]:
+    """Every file loaded, or one ConfigError with every file's problems."""
+    from socialbot.queue.campaign import load_campaign
+    from socialbot.tomlfile import ConfigError
+
+    campaigns, problems = [], []
+    for path in _campaign_files(files):
+        try:
+            campaigns.append(load_campaign(path, app.config))
+        except ConfigError as exc:
+            problems += exc.lines
+    if problems:
+        raise ConfigError(problems)
+    return campaigns
+
+
+@schedule_group.command("validate")
+@click.argument("files", nargs=-1, type=click.Path(dir_okay=False, path_type=Path))
+@pass_app
+def schedule_validate(app: App, files: tuple[Path, ...]) -> None:
+    """Check campaign files (default: schedules/*.toml); every problem with its file, line and key."""
+    for campaign in _load_campaigns(app, files):
+        deliveries = sum(len(p.deliveries) for p in campaign.posts)
+        click.echo(f"{campaign.path}: OK ({len(campaign.posts)} posts, {deliveries} deliveries)")
+
+
+@schedule_group.command("sync")
+@click.argument("files", nargs=-1, type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--prune", is_flag=True, help="Cancel unsent deliveries of posts no longer in the file.")
+@pass_app
+def schedule_sync(app: App, files: tuple[Path, ...], prune: bool) -> None:
+    """Queue campaign files' posts: unsent ones follow the file, sent ones are never touched."""
+    from socialbot.queue.sync import describe, sync_campaign
+
+    campaigns = _load_campaigns(app, files)
+    sessions = session_factory(app.engine)
+    with sessions.begin() as session:
+        sync_config(session, app.config)
+        results = [
+            (c, sync_campaign(session, c, actor=os.environ.get("USER", "cli"), prune=prune))
+            for c in campaigns
+        ]
+    for campaign, result in results:
+        click.echo(describe(result, campaign.file.campaign, prune))
+
+
+@schedule_group.command("plan")
+@click.argument("files", nargs=-1, type=click.Path(dir_okay=False, path_type=Path))
+@pass_app
+def schedule_plan(app: App, files: tuple[Path, ...]) -> None:
+    """The campaigns' timeline in local time: when each post goes to each account, and in how many parts."""
+    rows = []
+    for campaign in _load_campaigns(app, files):
+        for post in campaign.posts:
+            for d in post.deliveries:
+                first = " ".join(d.parts[0].split())
+                rows.append((d.due_at, campaign.file.campaign, d, first, campaign.zone))
+    table = Table("when (local)", "campaign", "post", "account", "parts", "text")
+    for due, name, d, first, zone in sorted(rows, key=lambda r: (r[0], r[2].account)):
+        table.add_row(
+            due.astimezone(zone).strftime("%a %d %b %Y %H:%M %Z"),
+            name,
+            d.post_key,
+            d.account,
+            str(len(d.parts)),
+            first[:50] + ("…" if len(first) > 50 else ""),
+        )
+    Console(width=180).print(table)
 
 
 @cli.command("sandbox")

@@ -1,0 +1,307 @@
+"""Campaign files (schedules/*.toml): validated, then planned into one delivery per account and time.
+
+Times are written in the campaign's zone (Europe/London by default) and stored in UTC. A local time
+that does not exist (the spring-forward hour) or happens twice (the fall-back hour) is refused, not
+guessed. A recurring post is one delivery per occurrence, each computed in local time, so a daily
+09:00 reminder stays at 09:00 across a clock change.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time, timedelta
+from pathlib import Path
+from typing import Any, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from apscheduler.triggers.cron import CronTrigger
+from pydantic import Field, field_validator
+
+from socialbot.config import Config, parse_duration
+from socialbot.networks import NETWORKS
+from socialbot.queue.text import LIMITS, THREADED, split_thread, too_long
+from socialbot.tomlfile import ConfigError, ConfigIssue, Strict, format_issues, read_toml, validate_model
+
+KEY = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
+MAX_OCCURRENCES = 1000
+
+
+class MediaTable(Strict):
+    """[[post.media]]: an image to attach."""
+
+    path: str
+    alt: str = Field(min_length=1)
+
+
+class PostTable(Strict):
+    """[[post]]: one message, once (at) or recurring (cron between start and end)."""
+
+    key: str
+    at: datetime | None = None
+    cron: str | None = None
+    start: datetime | date | None = None
+    end: datetime | date | None = None
+    not_after: datetime | None = None
+    expires_after: str | None = None
+    text: str = ""
+    variants: dict[str, str] = Field(default_factory=dict)
+    thread: Literal["auto"] | list[str] | None = None
+    media: list[MediaTable] = Field(default_factory=list)
+    targets: list[str] | None = None
+    requires_approval: bool | None = None
+
+    @field_validator("key")
+    @classmethod
+    def _key(cls, value: str) -> str:
+        if not KEY.match(value):
+            raise ValueError(f"key {value!r} must be lower-case letters, digits and single hyphens")
+        return value
+
+
+class CampaignFile(Strict):
+    """A whole campaign file."""
+
+    campaign: str
+    name: str = ""
+    timezone: str = "Europe/London"
+    targets: list[str] = Field(default_factory=list)
+    requires_approval: bool = False
+    post: list[PostTable] = Field(default_factory=list)
+
+    @field_validator("campaign")
+    @classmethod
+    def _campaign(cls, value: str) -> str:
+        if not KEY.match(value):
+            raise ValueError(f"campaign {value!r} must be lower-case letters, digits and single hyphens")
+        return value
+
+
+@dataclass
+class PlannedDelivery:
+    """One post to one account at one time, with the exact parts each network will receive."""
+
+    post_key: str
+    account: str
+    network: str
+    occurrence: str
+    due_at: datetime
+    not_after: datetime | None
+    parts: list[str]
+    local_time: datetime
+
+
+@dataclass
+class PlannedPost:
+    """A post of the campaign and its deliveries."""
+
+    table: PostTable
+    line: int | None
+    deliveries: list[PlannedDelivery] = field(default_factory=list)
+
+
+@dataclass
+class Campaign:
+    """A validated campaign file and its plan."""
+
+    path: Path
+    file: CampaignFile
+    zone: ZoneInfo
+    posts: list[PlannedPost]
+
+
+def load_campaign(path: Path, config: Config, now: datetime | None = None) -> Campaign:
+    """Read, validate and plan a campaign file; ConfigError lists every problem with its line."""
+    text, data = read_toml(path, "campaign files live in schedules/")
+    file: CampaignFile = validate_model(CampaignFile, path, text, data)
+    issues: list[ConfigIssue] = []
+    zone = _zone(file.timezone, issues)
+    posts = [PlannedPost(post, None) for post in file.post]
+    if zone is not None:
+        seen: set[str] = set()
+        for index, planned in enumerate(posts):
+            if planned.table.key in seen:
+                issues.append(ConfigIssue(("post", index, "key"), f"duplicate key {planned.table.key!r}"))
+            seen.add(planned.table.key)
+            planned.deliveries = _plan_post(file, planned.table, index, zone, config, issues)
+    if issues:
+        raise ConfigError(format_issues(path, text, data, issues))
+    return Campaign(path, file, zone or ZoneInfo("UTC"), posts)
+
+
+def _zone(name: str, issues: list[ConfigIssue]) -> ZoneInfo | None:
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        issues.append(
+            ConfigIssue(("timezone",), f"unknown time zone {name!r}; use an IANA name such as Europe/London")
+        )
+        return None
+
+
+def local_to_utc(local: datetime, zone: ZoneInfo) -> tuple[datetime | None, str | None]:
+    """local (naive, in zone) as UTC, or why it cannot be: it does not exist, or happens twice."""
+    first, second = local.replace(tzinfo=zone, fold=0), local.replace(tzinfo=zone, fold=1)
+    back = first.astimezone(UTC).astimezone(zone).replace(tzinfo=None)
+    stamp = f"{local:%H:%M} on {local:%-d %B %Y}"
+    if back != local:
+        return None, (
+            f"{stamp} does not exist in {zone.key}: the clocks go forward that night; "
+            "pick a time after the change"
+        )
+    if first.utcoffset() != second.utcoffset():
+        return None, (
+            f"{stamp} happens twice in {zone.key}: the clocks go back that night; "
+            "pick a time outside the repeated hour"
+        )
+    return first.astimezone(UTC), None
+
+
+def _plan_post(
+    file: CampaignFile, post: PostTable, index: int, zone: ZoneInfo, config: Config, issues: list[ConfigIssue]
+) -> list[PlannedDelivery]:
+    where = ("post", index)
+    times = _occurrences(post, where, zone, issues)
+    expiry = _expiry(post, where, times, zone, issues)
+    targets = post.targets if post.targets is not None else file.targets
+    if not targets:
+        issues.append(
+            ConfigIssue((*where, "targets"), "no targets: set targets here or at the top of the file")
+        )
+    if not post.text and not post.variants and not isinstance(post.thread, list):
+        issues.append(ConfigIssue((*where, "text"), "missing: a post needs text, variants or a thread"))
+        return []
+    for network in post.variants:
+        if network not in LIMITS:
+            issues.append(
+                ConfigIssue(
+                    (*where, "variants", network),
+                    f"unknown network {network!r}; variants are for: {', '.join(sorted(LIMITS))}",
+                )
+            )
+    deliveries = []
+    for target in targets:
+        account = config.account(target)
+        if account is None:
+            known = ", ".join(a.key for a in config.accounts)
+            issues.append(
+                ConfigIssue((*where, "targets"), f"unknown account {target!r}; feeds.toml has: {known}")
+            )
+            continue
+        parts = _parts(post, account.network, where, target, issues)
+        for occurrence, local, due in times:
+            deliveries.append(
+                PlannedDelivery(post.key, target, account.network, occurrence, due, expiry(due), parts, local)
+            )
+    return deliveries
+
+
+def _occurrences(
+    post: PostTable, where: tuple[str | int, ...], zone: ZoneInfo, issues: list[ConfigIssue]
+) -> list[tuple[str, datetime, datetime]]:
+    """(occurrence key, local time, UTC time) of every time the post goes out."""
+    if (post.at is None) == (post.cron is None):
+        issues.append(
+            ConfigIssue((*where, "at"), "give either at (once) or cron with start and end (recurring)")
+        )
+        return []
+    if post.at is not None:
+        due, problem = local_to_utc(post.at.replace(tzinfo=None), zone)
+        if problem:
+            issues.append(ConfigIssue((*where, "at"), problem))
+            return []
+        return [("", post.at.replace(tzinfo=None), due)] if due else []
+    if post.start is None or post.end is None:
+        issues.append(
+            ConfigIssue((*where, "cron"), "a recurring post needs start and end (local dates or times)")
+        )
+        return []
+    start, end = _day_bound(post.start, zone, False), _day_bound(post.end, zone, True)
+    try:
+        trigger = CronTrigger.from_crontab(post.cron or "", timezone=zone)
+    except ValueError as exc:
+        issues.append(
+            ConfigIssue((*where, "cron"), f'not a cron expression ({exc}); e.g. "0 9 * * *" for 09:00 daily')
+        )
+        return []
+    found: list[tuple[str, datetime, datetime]] = []
+    previous, now = None, start - timedelta(microseconds=1)
+    while len(found) < MAX_OCCURRENCES:
+        fire = trigger.get_next_fire_time(previous, now)
+        if fire is None or fire > end:
+            break
+        local = fire.astimezone(zone).replace(tzinfo=None)
+        found.append((local.isoformat(timespec="minutes"), local, fire.astimezone(UTC)))
+        previous, now = fire, fire
+    if not found:
+        issues.append(ConfigIssue((*where, "cron"), f"{post.cron!r} never fires between start and end"))
+    return found
+
+
+def _day_bound(value: datetime | date, zone: ZoneInfo, end: bool) -> datetime:
+    if isinstance(value, datetime):
+        return value.replace(tzinfo=zone)
+    return datetime.combine(value, time.max if end else time.min, tzinfo=zone)
+
+
+def _expiry(
+    post: PostTable,
+    where: tuple[str | int, ...],
+    times: list[tuple[str, datetime, datetime]],
+    zone: ZoneInfo,
+    issues: list[ConfigIssue],
+) -> Any:
+    """A function from an occurrence's UTC time to its deadline (None: no deadline)."""
+    if post.not_after is not None and post.expires_after is not None:
+        issues.append(ConfigIssue((*where, "not_after"), "give not_after or expires_after, not both"))
+    if post.not_after is not None:
+        deadline, problem = local_to_utc(post.not_after.replace(tzinfo=None), zone)
+        if problem:
+            issues.append(ConfigIssue((*where, "not_after"), problem))
+            return lambda due: None
+        if post.cron is not None:
+            issues.append(
+                ConfigIssue((*where, "not_after"), 'a recurring post takes expires_after (e.g. "2h")')
+            )
+        elif times and deadline and deadline < times[0][2]:
+            issues.append(
+                ConfigIssue(
+                    (*where, "not_after"),
+                    f"not_after ({post.not_after:%d %b %H:%M}) is before at ({times[0][1]:%d %b %H:%M})",
+                )
+            )
+        return lambda due: deadline
+    if post.expires_after is not None:
+        try:
+            seconds = parse_duration(post.expires_after)
+        except ValueError as exc:
+            issues.append(ConfigIssue((*where, "expires_after"), str(exc)))
+            return lambda due: None
+        return lambda due: due + timedelta(seconds=seconds)
+    return lambda due: None
+
+
+def _parts(
+    post: PostTable, network: str, where: tuple[str | int, ...], target: str, issues: list[ConfigIssue]
+) -> list[str]:
+    """The parts network receives: a variant or the text, whole or as a thread where the network threads."""
+    label = NETWORKS[network].label
+    if network in post.variants:
+        text, key = post.variants[network], (*where, "variants", network)
+    elif isinstance(post.thread, list) and not post.text:
+        text, key = "\n\n".join(post.thread), (*where, "thread")
+    else:
+        text, key = post.text, (*where, "text")
+    if isinstance(post.thread, list) and network in THREADED and network not in post.variants:
+        parts, key = list(post.thread), (*where, "thread")
+    elif post.thread == "auto" and network in THREADED:
+        parts = split_thread(network, text)
+    else:
+        parts = [text]
+    for number, part in enumerate(parts, 1):
+        problem = too_long(network, part)
+        if problem:
+            which = f"part {number} " if len(parts) > 1 else "text "
+            hint = "" if len(parts) > 1 else f'; set thread = "auto" or a shorter [post.variants] {network}'
+            issues.append(ConfigIssue(key, f"{which}for {target} ({label}) is {problem}{hint}"))
+    return parts

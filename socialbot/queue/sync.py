@@ -1,0 +1,153 @@
+"""`schedule sync`: a campaign file into ScheduledPost and Delivery rows, idempotently by campaign + key.
+
+Unsent deliveries follow the file (text, times, targets); anything sent, sending, failed or unknown
+is never touched. Posts gone from the file are cancelled only with prune.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, selectinload
+
+from socialbot.queue.campaign import Campaign, PlannedPost
+from socialbot.store import Account, AuditEvent, Delivery, DeliveryState, ScheduledPost
+
+# States a file may still change: nothing has left for the platform yet.
+UNSENT = {DeliveryState.DRAFT, DeliveryState.PENDING_APPROVAL, DeliveryState.SCHEDULED}
+
+
+@dataclass
+class SyncResult:
+    """What a sync did, for the summary line and the audit trail."""
+
+    posts_created: int = 0
+    posts_updated: int = 0
+    deliveries_created: int = 0
+    deliveries_rescheduled: int = 0
+    deliveries_cancelled: int = 0
+    left_alone: int = 0
+    removed_posts: list[str] = field(default_factory=list)
+
+
+def sync_campaign(session: Session, campaign: Campaign, actor: str, prune: bool = False) -> SyncResult:
+    """Make the store match the campaign file; one transaction, so nothing is half-applied."""
+    result = SyncResult()
+    name = campaign.file.campaign
+    accounts = {a.key: a for a in session.scalars(select(Account))}
+    stored = {
+        p.key: p
+        for p in session.scalars(
+            select(ScheduledPost)
+            .where(ScheduledPost.campaign == name)
+            .options(selectinload(ScheduledPost.deliveries))
+        )
+    }
+    for planned in campaign.posts:
+        post = stored.pop(planned.table.key, None)
+        if post is None:
+            post = ScheduledPost(campaign=name, key=planned.table.key)
+            session.add(post)
+            result.posts_created += 1
+        elif _changes(post, planned, campaign):
+            result.posts_updated += 1
+        _apply(post, planned, campaign, actor)
+        _sync_deliveries(session, post, planned, campaign, accounts, result)
+    for key, post in stored.items():
+        result.removed_posts.append(key)
+        if prune:
+            for delivery in post.deliveries:
+                if delivery.state in UNSENT:
+                    delivery.state = DeliveryState.CANCELLED
+                    result.deliveries_cancelled += 1
+    session.add(
+        AuditEvent(
+            actor=actor,
+            action="schedule.sync",
+            subject_type="campaign",
+            subject_id=name,
+            detail={"file": str(campaign.path), **{k: v for k, v in vars(result).items()}},
+        )
+    )
+    session.flush()
+    return result
+
+
+def _apply(post: ScheduledPost, planned: PlannedPost, campaign: Campaign, actor: str) -> None:
+    table = planned.table
+    post.text = table.text
+    post.variants = dict(table.variants)
+    post.thread = list(table.thread) if isinstance(table.thread, list) else []
+    post.thread_auto = table.thread == "auto"
+    post.media = [m.model_dump() for m in table.media]
+    post.timezone = campaign.zone.key
+    post.cron = table.cron
+    post.run_at = planned.deliveries[0].due_at if planned.deliveries and table.at else None
+    post.requires_approval = _requires_approval(planned, campaign)
+    post.source_file = str(campaign.path)
+    post.created_by = post.created_by or actor
+
+
+def _changes(post: ScheduledPost, planned: PlannedPost, campaign: Campaign) -> bool:
+    table = planned.table
+    return bool(
+        post.text != table.text
+        or post.variants != dict(table.variants)
+        or post.requires_approval != _requires_approval(planned, campaign)
+        or post.cron != table.cron
+        or (table.at is not None and planned.deliveries and post.run_at != planned.deliveries[0].due_at)
+    )
+
+
+def _requires_approval(planned: PlannedPost, campaign: Campaign) -> bool:
+    value = planned.table.requires_approval
+    return campaign.file.requires_approval if value is None else value
+
+
+def _sync_deliveries(
+    session: Session,
+    post: ScheduledPost,
+    planned: PlannedPost,
+    campaign: Campaign,
+    accounts: dict[str, Account],
+    result: SyncResult,
+) -> None:
+    existing = {(d.account.key, d.occurrence): d for d in post.deliveries}
+    first_state = DeliveryState.PENDING_APPROVAL if post.requires_approval else DeliveryState.SCHEDULED
+    for wanted in planned.deliveries:
+        delivery = existing.pop((wanted.account, wanted.occurrence), None)
+        if delivery is None:
+            post.deliveries.append(
+                Delivery(
+                    account=accounts[wanted.account],
+                    occurrence=wanted.occurrence,
+                    state=first_state,
+                    due_at=wanted.due_at,
+                    not_after=wanted.not_after,
+                )
+            )
+            result.deliveries_created += 1
+        elif delivery.state not in UNSENT:
+            result.left_alone += 1
+        elif delivery.due_at != wanted.due_at or delivery.not_after != wanted.not_after:
+            delivery.due_at, delivery.not_after = wanted.due_at, wanted.not_after
+            result.deliveries_rescheduled += 1
+    # An account or occurrence the file no longer has: its unsent delivery is cancelled.
+    for delivery in existing.values():
+        if delivery.state in UNSENT:
+            delivery.state = DeliveryState.CANCELLED
+            result.deliveries_cancelled += 1
+
+
+def describe(result: SyncResult, campaign: str, prune: bool) -> str:
+    """One line for people."""
+    line = (
+        f"{campaign}: {result.posts_created} posts created, {result.posts_updated} updated; deliveries: "
+        f"{result.deliveries_created} created, {result.deliveries_rescheduled} rescheduled, "
+        f"{result.deliveries_cancelled} cancelled, {result.left_alone} already sent or sending (untouched)"
+    )
+    if result.removed_posts:
+        what = "cancelled" if prune else "kept; --prune cancels them"
+        line += f"; no longer in the file ({what}): {', '.join(result.removed_posts)}"
+    return line
