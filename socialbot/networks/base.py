@@ -132,6 +132,39 @@ class Collector(Protocol):
         ...
 
 
+@dataclass(frozen=True)
+class Published:
+    """A part the platform accepted: its id and where people see it."""
+
+    external_id: str
+    permalink: str
+
+
+class Publisher(Protocol):
+    """Posts to one of our accounts."""
+
+    def publish_part(self, text: str, thread: list[str], idempotency_key: str) -> Published:
+        """Post text, as a reply to the last of thread (the ids of the parts already sent) if any."""
+        ...
+
+    def find_recent(self, text: str, since: datetime) -> Published | None:
+        """The account's post with this text made since then, if the platform shows one."""
+        ...
+
+    def close(self) -> None:
+        """Close the HTTP sessions the publisher opened."""
+        ...
+
+
+def same_text(a: str, b: str) -> bool:
+    """Whether two texts are the same, links (which platforms shorten) and spacing set aside."""
+
+    def normal(text: str) -> str:
+        return " ".join(re.sub(r"https?://\S+", "", text).split())
+
+    return normal(a) == normal(b)
+
+
 def secret_fingerprint(*values: str | None) -> str:
     """A short, one-way fingerprint of secrets, safe to store and compare."""
     return hashlib.sha256("\x00".join(v or "" for v in values).encode()).hexdigest()[:16]

@@ -20,7 +20,7 @@ from pydantic import Field, field_validator
 
 from socialbot.config import Config, parse_duration
 from socialbot.networks import NETWORKS
-from socialbot.queue.text import LIMITS, THREADED, split_thread, too_long
+from socialbot.queue.text import LIMITS, THREADED, compose_parts, too_long
 from socialbot.tomlfile import ConfigError, ConfigIssue, Strict, format_issues, read_toml, validate_model
 
 KEY = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
@@ -284,20 +284,16 @@ def _expiry(
 def _parts(
     post: PostTable, network: str, where: tuple[str | int, ...], target: str, issues: list[ConfigIssue]
 ) -> list[str]:
-    """The parts network receives: a variant or the text, whole or as a thread where the network threads."""
+    """The parts network receives, each checked against its length rule."""
     label = NETWORKS[network].label
+    thread = list(post.thread) if isinstance(post.thread, list) else []
+    parts = compose_parts(network, post.text, post.variants, thread, post.thread == "auto")
     if network in post.variants:
-        text, key = post.variants[network], (*where, "variants", network)
-    elif isinstance(post.thread, list) and not post.text:
-        text, key = "\n\n".join(post.thread), (*where, "thread")
+        key: tuple[str | int, ...] = (*where, "variants", network)
+    elif thread and (network in THREADED or not post.text):
+        key = (*where, "thread")
     else:
-        text, key = post.text, (*where, "text")
-    if isinstance(post.thread, list) and network in THREADED and network not in post.variants:
-        parts, key = list(post.thread), (*where, "thread")
-    elif post.thread == "auto" and network in THREADED:
-        parts = split_thread(network, text)
-    else:
-        parts = [text]
+        key = (*where, "text")
     for number, part in enumerate(parts, 1):
         problem = too_long(network, part)
         if problem:

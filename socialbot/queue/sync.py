@@ -6,6 +6,7 @@ is never touched. Posts gone from the file are cancelled only with prune.
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass, field
 
 from sqlalchemy import select
@@ -118,6 +119,7 @@ def _sync_deliveries(
     for wanted in planned.deliveries:
         delivery = existing.pop((wanted.account, wanted.occurrence), None)
         if delivery is None:
+            # A random idempotency key, not the row id: ids repeat across databases; platforms remember keys.
             post.deliveries.append(
                 Delivery(
                     account=accounts[wanted.account],
@@ -125,6 +127,7 @@ def _sync_deliveries(
                     state=first_state,
                     due_at=wanted.due_at,
                     not_after=wanted.not_after,
+                    idempotency_key=uuid.uuid4().hex,
                 )
             )
             result.deliveries_created += 1

@@ -112,3 +112,24 @@ def _fit(network: str, sentence: str, room: int) -> list[str]:
         else:
             current = joined
     return [*chunks, current] if current else chunks
+
+
+def compose_parts(
+    network: str, text: str, variants: dict[str, str], thread: list[str], thread_auto: bool
+) -> list[str]:
+    """What network receives of a post: its variant or the text, as given parts, a thread, or whole.
+
+    Explicit thread parts go to networks that thread (a network with its own variant gets that);
+    Facebook gets the parts joined as paragraphs. thread = "auto" splits only where the network threads.
+    """
+    if network in variants:
+        body = variants[network]
+    elif thread and not text:
+        body = "\n\n".join(thread)
+    else:
+        body = text
+    if thread and network in THREADED and network not in variants:
+        return list(thread)
+    if thread_auto and network in THREADED:
+        return split_thread(network, body)
+    return [body]

@@ -93,6 +93,7 @@ class BlueskySandbox:
             "bsky": [
                 Route("/xrpc/app.bsky.feed.getAuthorFeed", self.author_feed),
                 Route("/xrpc/app.bsky.actor.getProfile", self.profile),
+                Route("/xrpc/app.bsky.feed.getPosts", self.get_posts),
                 Route("/xrpc/com.atproto.identity.resolveHandle", self.resolve_handle),
                 Route("/xrpc/com.atproto.server.createSession", self.create_session, methods=["POST"]),
                 Route("/xrpc/com.atproto.server.refreshSession", self.refresh_session, methods=["POST"]),
@@ -142,6 +143,12 @@ class BlueskySandbox:
         if len(posts) > limit:
             body["cursor"] = bsky_time(page[-1].created_at)
         return json_response(body, headers=headers)
+
+    async def get_posts(self, request: Request) -> Response:
+        """app.bsky.feed.getPosts: post views for up to 25 URIs; unknown ones are left out."""
+        uris = request.query_params.getlist("uris")[:25]
+        posts = [self.world.post("bluesky", uri) for uri in uris]
+        return json_response({"posts": [feed_item(p)["post"] for p in posts if p is not None]})
 
     async def profile(self, request: Request) -> Response:
         account = self._actor(request.query_params.get("actor", ""))

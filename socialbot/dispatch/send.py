@@ -1,0 +1,128 @@
+"""Sending a claimed delivery part by part: each part's id is stored before the next part is sent."""
+
+from __future__ import annotations
+
+import logging
+import random
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, joinedload, selectinload, sessionmaker
+
+from socialbot.collect.pacing import backoff
+from socialbot.dispatch.publishers import Publishers
+from socialbot.networks.base import AuthFailed, NetworkError, RateLimited, Rejected
+from socialbot.queue.text import compose_parts
+from socialbot.store import AuditEvent, Delivery, DeliveryPart, DeliveryState, ScheduledPost
+
+log = logging.getLogger("socialbot.dispatch")
+RETRY_BASE, RETRY_CAP = 30, 30 * 60
+
+
+@dataclass
+class SendOutcome:
+    """How a delivery ended this time: sent, retry, failed or expired, and why."""
+
+    delivery_id: int
+    state: DeliveryState
+    message: str = ""
+
+
+def load(session: Session, delivery_id: int) -> Delivery:
+    """A delivery with its post, account and sent parts."""
+    return session.scalars(
+        select(Delivery)
+        .where(Delivery.id == delivery_id)
+        .options(
+            joinedload(Delivery.scheduled_post), joinedload(Delivery.account), selectinload(Delivery.parts)
+        )
+    ).one()
+
+
+def parts_of(delivery: Delivery) -> list[str]:
+    """The texts this delivery's network receives, as the campaign was planned."""
+    post: ScheduledPost = delivery.scheduled_post
+    return compose_parts(
+        delivery.account.network, post.text, dict(post.variants), list(post.thread), post.thread_auto
+    )
+
+
+def send_delivery(
+    sessions: sessionmaker[Session], delivery_id: int, publishers: Publishers, now: datetime
+) -> SendOutcome:
+    """Publish the parts not yet sent; then sent, or back to scheduled (retry), or failed."""
+    with sessions() as session:
+        delivery = load(session, delivery_id)
+        texts = parts_of(delivery)
+        done = [part.external_id for part in delivery.parts]
+        account_key = delivery.account.key
+        key = delivery.idempotency_key or f"delivery-{delivery_id}"
+    try:
+        publisher = publishers.get(account_key)
+        for position in range(len(done), len(texts)):
+            published = publisher.publish_part(texts[position], done, idempotency_key=f"{key}-{position}")
+            with sessions.begin() as session:
+                session.add(
+                    DeliveryPart(
+                        delivery_id=delivery_id,
+                        position=position,
+                        external_id=published.external_id,
+                        permalink=published.permalink,
+                    )
+                )
+            done.append(published.external_id)
+    except (Rejected, AuthFailed) as exc:
+        return _finish(sessions, delivery_id, DeliveryState.FAILED, now, str(exc))
+    except NetworkError as exc:
+        return _retry(sessions, delivery_id, now, exc)
+    return _finish(sessions, delivery_id, DeliveryState.SENT, now, "")
+
+
+def _finish(
+    sessions: sessionmaker[Session], delivery_id: int, state: DeliveryState, now: datetime, message: str
+) -> SendOutcome:
+    with sessions.begin() as session:
+        delivery = load(session, delivery_id)
+        delivery.state = state
+        delivery.last_error = message or None
+        if state is DeliveryState.SENT:
+            delivery.sent_at = now
+            delivery.permalink = delivery.parts[0].permalink if delivery.parts else None
+        session.add(
+            AuditEvent(
+                actor=delivery.claimed_by or "dispatch",
+                action=f"delivery.{state.value}",
+                subject_type="delivery",
+                subject_id=str(delivery_id),
+                detail={
+                    "account": delivery.account.key,
+                    "post": delivery.scheduled_post.key,
+                    "parts": len(delivery.parts),
+                },
+                message=message,
+            )
+        )
+    if state is DeliveryState.FAILED:
+        log.warning("dispatch: delivery %d failed: %s", delivery_id, message)
+    return SendOutcome(delivery_id, state, message)
+
+
+def _retry(
+    sessions: sessionmaker[Session], delivery_id: int, now: datetime, error: NetworkError
+) -> SendOutcome:
+    """Back to scheduled after a transient error, later by capped backoff or the platform's reset time."""
+    with sessions.begin() as session:
+        delivery = load(session, delivery_id)
+        wait = timedelta(seconds=backoff(delivery.attempts, RETRY_BASE, RETRY_CAP, random.Random()))
+        due = now + wait
+        if isinstance(error, RateLimited):
+            due = max(due, error.reset_at + timedelta(seconds=1))
+        delivery.last_error = str(error)
+        if delivery.not_after is not None and due > delivery.not_after:
+            delivery.state = DeliveryState.EXPIRED
+            delivery.last_error = f"{error}; the next try would be after its not_after deadline"
+        else:
+            delivery.state, delivery.due_at = DeliveryState.SCHEDULED, due
+        state = delivery.state
+    return SendOutcome(delivery_id, state, str(error))

@@ -1,0 +1,118 @@
+"""Posting to Bluesky with the atproto SDK: an app-password session, link facets, reply refs for threads."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import httpx
+from atproto import Client, client_utils, exceptions, models
+from atproto_client.request import Request
+
+from socialbot.networks.base import AuthFailed, Published, RateLimited, Rejected, Transient, same_text
+from socialbot.networks.credentials import secrets_for
+from socialbot.networks.routing import SandboxTransport
+
+URL = re.compile(r"https?://\S+")
+
+
+class BlueskyPublisher:
+    """One Bluesky account, logged in on first use."""
+
+    def __init__(
+        self,
+        key: str,
+        handle: str,
+        credentials: Mapping[str, str],
+        env: Mapping[str, str],
+        sandbox_url: str | None,
+        pds: str,
+    ) -> None:
+        self.password = secrets_for(key, "bluesky", credentials, env)["app_password"]
+        self.handle = handle
+        transport = SandboxTransport(sandbox_url) if sandbox_url else None
+        self.client = Client(base_url=pds, request=Request(transport=transport, timeout=15.0))
+        self.logged_in = False
+
+    def close(self) -> None:
+        """Close the HTTP client."""
+        self.client.request.close()
+
+    @contextmanager
+    def _session(self) -> Iterator[Client]:
+        with bluesky_errors(self.handle):
+            if not self.logged_in:
+                self.client.login(self.handle, self.password)
+                self.logged_in = True
+            yield self.client
+
+    def publish_part(self, text: str, thread: list[str], idempotency_key: str) -> Published:
+        """createRecord with link facets, replying to the thread's root and last part."""
+        with self._session() as client:
+            reply = None
+            if thread:
+                refs = {
+                    p.uri: models.create_strong_ref(p)
+                    for p in client.get_posts(list({thread[0], thread[-1]})).posts
+                }
+                reply = models.AppBskyFeedPost.ReplyRef(root=refs[thread[0]], parent=refs[thread[-1]])
+            response = client.send_post(with_links(text), reply_to=reply)
+        return Published(
+            response.uri, f"https://bsky.app/profile/{self.handle}/post/{response.uri.rsplit('/', 1)[-1]}"
+        )
+
+    def find_recent(self, text: str, since: datetime) -> Published | None:
+        """Our post with this text since then, from our author feed."""
+        with self._session() as client:
+            feed = client.get_author_feed(actor=self.handle, limit=100)
+        for item in feed.feed:
+            created = datetime.fromisoformat(item.post.record.created_at.replace("Z", "+00:00"))
+            if created >= since - timedelta(seconds=1) and same_text(item.post.record.text, text):
+                rkey = item.post.uri.rsplit("/", 1)[-1]
+                return Published(item.post.uri, f"https://bsky.app/profile/{self.handle}/post/{rkey}")
+        return None
+
+
+def with_links(text: str) -> client_utils.TextBuilder:
+    """text with a link facet on every URL (byte offsets are the SDK's business)."""
+    builder = client_utils.TextBuilder()
+    position = 0
+    for match in URL.finditer(text):
+        builder.text(text[position : match.start()])
+        builder.link(match.group(0), match.group(0))
+        position = match.end()
+    builder.text(text[position:])
+    return builder
+
+
+@contextmanager
+def bluesky_errors(handle: str) -> Iterator[None]:
+    """atproto's and httpx's exceptions as socialbot's network errors."""
+    where = f"bluesky: {handle}"
+    try:
+        yield
+    except exceptions.RateLimitExceededError as exc:
+        reset = exc.response.headers.get("ratelimit-reset") if exc.response else None
+        at = datetime.fromtimestamp(int(reset), UTC) if reset else datetime.now(UTC) + timedelta(minutes=5)
+        raise RateLimited(f"{where}: rate limited", at) from exc
+    except exceptions.UnauthorizedError as exc:
+        raise AuthFailed(f"{where}: the app password was refused") from exc
+    except exceptions.BadRequestError as exc:
+        raise Rejected(f"{where}: {exc}", "bad request") from exc
+    except (exceptions.AtProtocolError, httpx.HTTPError, ValueError, KeyError) as exc:
+        raise Transient(f"{where}: {type(exc).__name__}: {exc}") from exc
+
+
+def make_publisher(
+    key: str,
+    handle: str,
+    credentials: Mapping[str, str],
+    env: Mapping[str, str],
+    sandbox_url: str | None,
+    settings: Any,
+) -> BlueskyPublisher:
+    """The publisher for a Bluesky account."""
+    return BlueskyPublisher(key, handle, credentials, env, sandbox_url, settings.pds)

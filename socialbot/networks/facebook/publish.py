@@ -1,0 +1,83 @@
+"""Posting to a Facebook Page's feed with facebook-sdk (the Page's token), at the configured Graph version."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import datetime
+from typing import Any
+
+import facebook
+import requests
+
+from socialbot.networks.base import Published, Transient, same_text
+from socialbot.networks.credentials import secrets_for
+from socialbot.networks.facebook.collect import TIMEOUT, graph_error
+from socialbot.networks.routing import route_session
+
+
+class FacebookPublisher:
+    """One Facebook Page."""
+
+    def __init__(
+        self,
+        key: str,
+        page: str,
+        credentials: Mapping[str, str],
+        env: Mapping[str, str],
+        sandbox_url: str | None,
+        api_version: str,
+    ) -> None:
+        token = secrets_for(key, "facebook", credentials, env)["page_token"]
+        self.page = page
+        self.graph = facebook.GraphAPI(
+            access_token=token, timeout=TIMEOUT, session=route_session(requests.Session(), sandbox_url)
+        )
+        self.graph.version = api_version
+
+    def close(self) -> None:
+        """Close the session."""
+        self.graph.session.close()
+
+    def publish_part(self, text: str, thread: list[str], idempotency_key: str) -> Published:
+        """Post text to the Page's feed (Facebook gets threads whole, so there is no reply)."""
+        try:
+            result = self.graph.put_object(self.page, "feed", message=text)
+        except facebook.GraphAPIError as exc:
+            raise graph_error(self.page, exc) from exc
+        except (requests.RequestException, ValueError) as exc:
+            raise Transient(f"facebook: {self.page}: {type(exc).__name__}: {exc}") from exc
+        post_id = str(result["id"])
+        return Published(post_id, f"https://www.facebook.com/{post_id}")
+
+    def find_recent(self, text: str, since: datetime) -> Published | None:
+        """The Page's post with this message since then."""
+        try:
+            page = self.graph.get_connections(
+                self.page,
+                "posts",
+                fields="message,permalink_url",
+                limit=100,
+                since=str(int(since.timestamp())),
+            )
+        except facebook.GraphAPIError as exc:
+            raise graph_error(self.page, exc) from exc
+        except (requests.RequestException, ValueError) as exc:
+            raise Transient(f"facebook: {self.page}: {type(exc).__name__}: {exc}") from exc
+        for post in page.get("data", []):
+            if same_text(post.get("message", ""), text):
+                return Published(
+                    post["id"], post.get("permalink_url") or f"https://www.facebook.com/{post['id']}"
+                )
+        return None
+
+
+def make_publisher(
+    key: str,
+    handle: str,
+    credentials: Mapping[str, str],
+    env: Mapping[str, str],
+    sandbox_url: str | None,
+    settings: Any,
+) -> FacebookPublisher:
+    """The publisher for a Facebook Page."""
+    return FacebookPublisher(key, handle, credentials, env, sandbox_url, settings.api_version)

@@ -1,0 +1,99 @@
+"""Posting to X with tweepy's Client (OAuth 1.0a user context); threads as replies to the last part."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from typing import Any
+
+import requests
+import tweepy
+
+from socialbot.networks.base import AuthFailed, Published, RateLimited, Rejected, Transient, same_text
+from socialbot.networks.credentials import secrets_for
+from socialbot.networks.routing import route_session
+
+# X's 2026 rule for self-serve plans: API replies only where the author mentioned you.
+REPLY_REFUSED = "Reply to this conversation is not allowed"
+
+
+class TwitterPublisher:
+    """One X account."""
+
+    def __init__(
+        self,
+        key: str,
+        handle: str,
+        credentials: Mapping[str, str],
+        env: Mapping[str, str],
+        sandbox_url: str | None,
+    ) -> None:
+        secret = secrets_for(key, "twitter", credentials, env)
+        self.handle = handle
+        self.client = tweepy.Client(
+            consumer_key=secret["api_key"],
+            consumer_secret=secret["api_secret"],
+            access_token=secret["access_token"],
+            access_token_secret=secret["access_token_secret"],
+        )
+        route_session(self.client.session, sandbox_url)
+
+    def close(self) -> None:
+        """Close the session."""
+        self.client.session.close()
+
+    def publish_part(self, text: str, thread: list[str], idempotency_key: str) -> Published:
+        """Create the post (a reply to the previous part when there is one)."""
+        with x_errors(self.handle):
+            response = self.client.create_tweet(
+                text=text, in_reply_to_tweet_id=thread[-1] if thread else None, user_auth=True
+            )
+        post_id = str(response.data["id"])
+        return Published(post_id, f"https://x.com/{self.handle}/status/{post_id}")
+
+    def find_recent(self, text: str, since: datetime) -> Published | None:
+        """Our post with this text since then, from our own timeline (t.co links set aside)."""
+        with x_errors(self.handle):
+            me = self.client.get_me(user_auth=True).data
+            page = self.client.get_users_tweets(me.id, start_time=since, max_results=100, user_auth=True)
+        for tweet in page.data or []:
+            if same_text(tweet.text, text):
+                return Published(str(tweet.id), f"https://x.com/{self.handle}/status/{tweet.id}")
+        return None
+
+
+@contextmanager
+def x_errors(handle: str) -> Iterator[None]:
+    """tweepy's and requests' exceptions as socialbot's network errors."""
+    where = f"twitter: @{handle}"
+    try:
+        yield
+    except tweepy.TooManyRequests as exc:
+        reset = datetime.fromtimestamp(exc.reset_time, UTC) if exc.reset_time else datetime.now(UTC)
+        raise RateLimited(f"{where}: rate limited until {reset:%H:%M:%S} UTC", reset) from exc
+    except tweepy.Unauthorized as exc:
+        raise AuthFailed(f"{where}: X refused the credentials (401)") from exc
+    except tweepy.Forbidden as exc:
+        detail = str(exc).splitlines()[-1]
+        if REPLY_REFUSED in detail:
+            raise Rejected(
+                f"{where}: X refused the thread's next part as a reply: {detail}", "reply refused"
+            ) from exc
+        raise Rejected(f"{where}: {detail}", "duplicate" if "duplicate" in detail else "forbidden") from exc
+    except (tweepy.BadRequest, tweepy.NotFound) as exc:
+        raise Rejected(f"{where}: {str(exc).splitlines()[-1]}", "bad request") from exc
+    except (tweepy.TwitterServerError, requests.RequestException, ValueError) as exc:
+        raise Transient(f"{where}: {type(exc).__name__}: {exc}") from exc
+
+
+def make_publisher(
+    key: str,
+    handle: str,
+    credentials: Mapping[str, str],
+    env: Mapping[str, str],
+    sandbox_url: str | None,
+    settings: Any,
+) -> TwitterPublisher:
+    """The publisher for an X account."""
+    return TwitterPublisher(key, handle, credentials, env, sandbox_url)
