@@ -233,10 +233,12 @@ def sources(app: App) -> None:
 @click.option(
     "--with-sandbox", is_flag=True, help="Start a sandbox beside the bot and use it (demo, rehearsal)."
 )
-@click.option("--no-collect", is_flag=True, help="Serve the feed only; run no collection rounds.")
+@click.option(
+    "--no-collect", is_flag=True, help="Run no collection rounds (the feed and dispatch still run)."
+)
 @pass_app
 def run(app: App, host: str, port: int, sandbox: str | None, with_sandbox: bool, no_collect: bool) -> None:
-    """Run the bot: migrate, load feeds.toml, collect on schedule and serve the feed."""
+    """Run the bot: migrate, load feeds.toml and campaigns, collect, dispatch due posts, serve the feed."""
     from contextlib import ExitStack
 
     from socialbot.networks.routing import sandbox_url
@@ -249,6 +251,8 @@ def run(app: App, host: str, port: int, sandbox: str | None, with_sandbox: bool,
     sessions = session_factory(app.engine)
     with sessions.begin() as session:
         sync_config(session, app.config)
+    for line in _sync_shipped_campaigns(app, sessions):
+        click.echo(line)
     with ExitStack() as stack:
         url = sandbox or sandbox_url()
         if with_sandbox:
@@ -256,13 +260,36 @@ def run(app: App, host: str, port: int, sandbox: str | None, with_sandbox: bool,
                 running_sandbox("--state", "sandbox-state.json", config=app.config.path, env=os.environ)
             )
             click.echo(f"sandbox: {url} (what the bot publishes: {url}/_sandbox/published.html)")
-        if not no_collect:
-            scheduler = start_scheduler(sessions, app.config, os.environ, url)
-            stack.callback(scheduler.shutdown, wait=False)
+        scheduler = start_scheduler(sessions, app.config, os.environ, url, collect=not no_collect)
+        stack.callback(scheduler.shutdown, wait=False)
         click.echo(
             f"socialbot: the feed at http://{host}:{port}/whats-new, the demo page at http://{host}:{port}/demo"
         )
         serve_web(create_app(app.config, sessions), host, port)
+
+
+def _sync_shipped_campaigns(app: App, sessions: Any) -> list[str]:
+    """Queue schedules/*.toml at start-up (idempotent); a bad file is reported and skipped, not fatal."""
+    from socialbot.queue.campaign import load_campaign
+    from socialbot.queue.sync import describe, sync_campaign
+    from socialbot.tomlfile import ConfigError
+
+    lines = []
+    for path in sorted(Path("schedules").glob("*.toml")):
+        try:
+            campaign = load_campaign(path, app.config)
+        except ConfigError as exc:
+            lines += [f"schedule: skipped {line}" for line in exc.lines]
+            continue
+        with sessions.begin() as session:
+            lines.append(
+                describe(
+                    sync_campaign(session, campaign, actor="socialbot run"),
+                    campaign.file.campaign,
+                    prune=False,
+                )
+            )
+    return lines
 
 
 @cli.group("feed")
