@@ -16,6 +16,7 @@ from rich.console import Console
 from rich.table import Table
 from sqlalchemy import Engine, func, select
 from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.orm import selectinload
 
 from socialbot import __version__
 from socialbot.config import Config, config_path, load_config, missing_secrets
@@ -448,6 +449,101 @@ def schedule_plan(app: App, files: tuple[Path, ...]) -> None:
             first[:50] + ("…" if len(first) > 50 else ""),
         )
     Console(width=180).print(table)
+
+
+@cli.group("queue")
+def queue_group() -> None:
+    """Queued posts: list them; approve, cancel, reschedule or retry deliveries."""
+
+
+@queue_group.command("list")
+@click.option("--all", "show_all", is_flag=True, help="Also sent, cancelled and expired deliveries.")
+@pass_app
+def queue_list(app: App, show_all: bool) -> None:
+    """Deliveries in due order, times in the configured zone."""
+    from sqlalchemy.orm import joinedload
+
+    from socialbot.store import Delivery, DeliveryState
+
+    table = Table("id", "due (local)", "post", "account", "state", "parts", "note")
+    finished = {DeliveryState.SENT, DeliveryState.CANCELLED, DeliveryState.EXPIRED}
+    with session_factory(app.engine)() as session:
+        query = (
+            select(Delivery)
+            .options(
+                joinedload(Delivery.account),
+                joinedload(Delivery.scheduled_post),
+                selectinload(Delivery.parts),
+            )
+            .order_by(Delivery.due_at, Delivery.id)
+        )
+        for d in session.scalars(query):
+            if d.state in finished and not show_all:
+                continue
+            table.add_row(
+                str(d.id),
+                d.due_at.astimezone(app.config.timezone).strftime("%a %d %b %H:%M %Z"),
+                f"{d.scheduled_post.campaign}:{d.scheduled_post.key}",
+                d.account.key,
+                d.state.value,
+                str(len(d.parts)),
+                d.last_error or "",
+            )
+    Console(width=180).print(table)
+
+
+def _queue_command(name: str, doc: str) -> None:
+    @queue_group.command(name, help=doc)
+    @click.argument("ref")
+    @pass_app
+    def command(app: App, ref: str) -> None:
+        from socialbot.queue import ops
+
+        try:
+            with session_factory(app.engine).begin() as session:
+                changed = getattr(ops, name)(session, ref, actor=os.environ.get("USER", "cli"))
+                click.echo(
+                    f"{name}: {len(changed)} deliveries: "
+                    + ", ".join(f"{d.id} {d.state.value}" for d in changed)
+                )
+        except ops.QueueError as exc:
+            raise UsageError(str(exc)) from exc
+
+
+_queue_command("approve", "Approve deliveries awaiting approval (REF: id or campaign:key).")
+_queue_command("cancel", "Cancel unsent deliveries (REF: id or campaign:key).")
+_queue_command("retry", "Send failed, unknown or expired deliveries again, now (REF: id or campaign:key).")
+
+
+@queue_group.command("reschedule")
+@click.argument("ref")
+@click.argument("when", metavar="LOCAL-TIME")
+@pass_app
+def queue_reschedule(app: App, ref: str, when: str) -> None:
+    """Move unsent deliveries to LOCAL-TIME ("2026-12-09 19:30"), in the configured zone."""
+    from datetime import datetime as dt
+
+    from socialbot.queue import ops
+
+    try:
+        local = dt.fromisoformat(when)
+    except ValueError as exc:
+        raise UsageError(
+            f"socialbot: queue reschedule: {when!r} is not a local time like 2026-12-09 19:30"
+        ) from exc
+    try:
+        with session_factory(app.engine).begin() as session:
+            changed = ops.reschedule(
+                session,
+                ref,
+                local.replace(tzinfo=None),
+                app.config.timezone,
+                actor=os.environ.get("USER", "cli"),
+            )
+            zone = app.config.timezone.key
+            click.echo(f"reschedule: {len(changed)} deliveries now due {local:%a %d %b %H:%M} {zone}")
+    except ops.QueueError as exc:
+        raise UsageError(str(exc)) from exc
 
 
 @cli.command("sandbox")

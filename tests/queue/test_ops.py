@@ -1,0 +1,69 @@
+"""Officers' queue operations on SQLite and PostgreSQL: approve, cancel, reschedule, retry; all audited."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session, sessionmaker
+
+from socialbot.queue import ops
+from socialbot.store import AuditEvent, Delivery, DeliveryState
+from tests.queue.test_sync import RALLY, states, sync
+
+LONDON = ZoneInfo("Europe/London")
+
+
+def test_approve_then_cancel(db: sessionmaker[Session], tmp_path: Path) -> None:
+    sync(db, tmp_path, RALLY)
+    with db.begin() as session:
+        approved = ops.approve(session, "rally:register", "approver")
+    assert len(approved) == 2
+    assert states(db)[("register", "network-x")][0] is DeliveryState.SCHEDULED
+    with db.begin() as session:
+        ops.cancel(session, "rally:register", "officer")
+    assert states(db)[("register", "network-mastodon")][0] is DeliveryState.CANCELLED
+    with db() as session:
+        assert (
+            session.scalar(
+                select(func.count())
+                .select_from(AuditEvent)
+                .where(AuditEvent.action.in_(["delivery.approve", "delivery.cancel"]))
+            )
+            == 4
+        )
+
+
+def test_reschedule_from_seven_to_half_seven_and_refuse_a_missing_hour(
+    db: sessionmaker[Session], tmp_path: Path
+) -> None:
+    sync(db, tmp_path, RALLY)
+    with db.begin() as session:
+        ops.reschedule(session, "rally:livestream", datetime(2026, 12, 9, 19, 30), LONDON, "officer")
+    assert states(db)[("livestream", "network-x")][1] == "19:30"
+    with db() as session, pytest.raises(ops.QueueError, match="does not exist"):
+        ops.reschedule(session, "rally:livestream", datetime(2026, 3, 29, 1, 30), LONDON, "officer")
+
+
+def test_retry_only_what_failed(db: sessionmaker[Session], tmp_path: Path) -> None:
+    sync(db, tmp_path, RALLY)
+    with db.begin() as session:
+        delivery = session.scalars(select(Delivery)).first()
+        assert delivery is not None
+        delivery.state, delivery.last_error = DeliveryState.FAILED, "code 190"
+        failed_id = delivery.id
+    with db.begin() as session:
+        ops.retry(session, str(failed_id), "officer", now=datetime(2026, 12, 1, tzinfo=UTC))
+    with db() as session:
+        again = session.get(Delivery, failed_id)
+        assert again is not None and again.state is DeliveryState.SCHEDULED
+    with db() as session, pytest.raises(ops.QueueError, match="no delivery .* allows it"):
+        ops.retry(session, "rally:register", "officer")
+
+
+def test_unknown_references_say_how_to_find_one(db: sessionmaker[Session]) -> None:
+    with db() as session, pytest.raises(ops.QueueError, match="socialbot queue list"):
+        ops.cancel(session, "nope:nothing", "officer")
