@@ -60,7 +60,7 @@ def test_retry_only_what_failed(db: sessionmaker[Session], tmp_path: Path) -> No
     with db() as session:
         again = session.get(Delivery, failed_id)
         assert again is not None and again.state is DeliveryState.SCHEDULED
-    with db() as session, pytest.raises(ops.QueueError, match="no delivery .* allows it"):
+    with db() as session, pytest.raises(ops.QueueError, match=r"no delivery .* allows it"):
         ops.retry(session, "rally:register", "officer")
 
 
