@@ -451,6 +451,56 @@ def schedule_plan(app: App, files: tuple[Path, ...]) -> None:
     Console(width=180).print(table)
 
 
+@cli.command("dispatch")
+@click.option(
+    "--sandbox", "sandbox", metavar="URL", help="Publish to the sandbox at URL [env SOCIALBOT_SANDBOX_URL]."
+)
+@click.option("--until-idle", is_flag=True, help="Stop when nothing is due or being sent.")
+@click.option("--interval", default=2.0, show_default=True, help="Seconds between rounds.")
+@pass_app
+def dispatch(app: App, sandbox: str | None, until_idle: bool, interval: float) -> None:
+    """Send due posts: settle what a crash left in sending, then dispatch (--until-idle: stop when done)."""
+    import socket
+    import time
+    from datetime import UTC, datetime
+
+    from socialbot.dispatch.publishers import Publishers
+    from socialbot.dispatch.reconcile import reconcile_sending
+    from socialbot.dispatch.run import dispatch_round
+    from socialbot.networks.routing import sandbox_url
+    from socialbot.store import Delivery, DeliveryState
+
+    sessions = session_factory(app.engine)
+    publishers = Publishers(app.config, os.environ, sandbox or sandbox_url())
+    worker = f"{socket.gethostname()}:{os.getpid()}"
+    try:
+        for settled in reconcile_sending(sessions, publishers, datetime.now(UTC)):
+            click.echo(f"reconcile: delivery {settled.delivery_id}: {settled.message}")
+        while True:
+            report = dispatch_round(sessions, publishers, worker)
+            for outcome in report.outcomes:
+                click.echo(
+                    f"delivery {outcome.delivery_id}: {outcome.state.value}"
+                    + (f": {outcome.message}" if outcome.message else "")
+                )
+            if until_idle and not report.outcomes:
+                with sessions() as session:
+                    now = datetime.now(UTC)
+                    waiting = session.scalar(
+                        select(func.count())
+                        .select_from(Delivery)
+                        .where(
+                            (Delivery.state == DeliveryState.SENDING)
+                            | ((Delivery.state == DeliveryState.SCHEDULED) & (Delivery.due_at <= now))
+                        )
+                    )
+                if not waiting:
+                    return
+            time.sleep(interval if not report.outcomes else 0)
+    finally:
+        publishers.close()
+
+
 @cli.group("queue")
 def queue_group() -> None:
     """Queued posts: list them; approve, cancel, reschedule or retry deliveries."""
