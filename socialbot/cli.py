@@ -451,6 +451,52 @@ def schedule_plan(app: App, files: tuple[Path, ...]) -> None:
     Console(width=180).print(table)
 
 
+@schedule_group.command("rehearse")
+@click.argument("files", nargs=-1, type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--sandbox", "sandbox", metavar="URL", help="Use this sandbox instead of starting one.")
+@pass_app
+def schedule_rehearse(app: App, files: tuple[Path, ...], sandbox: str | None) -> None:
+    """Play campaigns against the sandbox on a virtual clock; print what appeared where, and when."""
+    from contextlib import ExitStack
+
+    from socialbot.queue.rehearse import rehearse
+    from socialbot.sandbox.process import running_sandbox
+
+    campaigns = _load_campaigns(app, files)
+    failed = 0
+    with ExitStack() as stack:
+        url = sandbox or stack.enter_context(running_sandbox(config=app.config.path, env=os.environ))[0]
+        for campaign in campaigns:
+            result = rehearse(campaign, app.config, dict(os.environ), url)
+            table = Table(
+                "when (local)",
+                "post",
+                "account",
+                "result",
+                "parts",
+                "where",
+                title=campaign.file.name or campaign.file.campaign,
+            )
+            for d in result.deliveries:
+                table.add_row(
+                    d.when.strftime("%a %d %b %H:%M %Z"),
+                    d.post,
+                    d.account,
+                    d.state.value,
+                    str(len(d.parts)),
+                    d.permalink or d.error or "",
+                )
+            Console(width=200).print(table)
+            sent = len(result.deliveries) - len(result.problems)
+            click.echo(
+                f"{campaign.path}: {sent} of {len(result.deliveries)} deliveries sent, "
+                f"{len(result.problems)} problems"
+            )
+            failed += len(result.problems)
+    if failed:
+        raise SocialbotError(f"socialbot: schedule rehearse: {failed} deliveries would not go out; see above")
+
+
 @cli.command("dispatch")
 @click.option(
     "--sandbox", "sandbox", metavar="URL", help="Publish to the sandbox at URL [env SOCIALBOT_SANDBOX_URL]."

@@ -6,6 +6,7 @@ import logging
 import random
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, joinedload, selectinload, sessionmaker
@@ -13,7 +14,7 @@ from sqlalchemy.orm import Session, joinedload, selectinload, sessionmaker
 from socialbot.collect.pacing import backoff
 from socialbot.dispatch.publishers import Publishers
 from socialbot.networks.base import AuthFailed, NetworkError, RateLimited, Rejected
-from socialbot.queue.text import compose_parts
+from socialbot.queue.text import compose_parts, fill_occurrence
 from socialbot.store import AuditEvent, Delivery, DeliveryPart, DeliveryState, ScheduledPost
 
 log = logging.getLogger("socialbot.dispatch")
@@ -41,11 +42,13 @@ def load(session: Session, delivery_id: int) -> Delivery:
 
 
 def parts_of(delivery: Delivery) -> list[str]:
-    """The texts this delivery's network receives, as the campaign was planned."""
+    """The texts this delivery's network receives, as the campaign was planned (occurrence filled in)."""
     post: ScheduledPost = delivery.scheduled_post
-    return compose_parts(
+    parts = compose_parts(
         delivery.account.network, post.text, dict(post.variants), list(post.thread), post.thread_auto
     )
+    last_day = post.recur_end.astimezone(ZoneInfo(post.timezone)).date() if post.recur_end else None
+    return [fill_occurrence(part, delivery.occurrence, last_day) for part in parts]
 
 
 def send_delivery(

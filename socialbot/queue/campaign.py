@@ -20,7 +20,7 @@ from pydantic import Field, field_validator
 
 from socialbot.config import Config, parse_duration
 from socialbot.networks import NETWORKS
-from socialbot.queue.text import LIMITS, THREADED, compose_parts, too_long
+from socialbot.queue.text import LIMITS, THREADED, compose_parts, fill_occurrence, too_long
 from socialbot.tomlfile import ConfigError, ConfigIssue, Strict, format_issues, read_toml, validate_model
 
 KEY = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
@@ -188,11 +188,15 @@ def _plan_post(
                 ConfigIssue((*where, "targets"), f"unknown account {target!r}; feeds.toml has: {known}")
             )
             continue
-        parts = _parts(post, account.network, where, target, issues)
+        last_day = _last_day(post)
+        problems = len(issues)
         for occurrence, local, due in times:
+            parts = _parts(post, account.network, where, target, issues, occurrence, last_day)
             deliveries.append(
                 PlannedDelivery(post.key, target, account.network, occurrence, due, expiry(due), parts, local)
             )
+            if len(issues) > problems:
+                break  # one report per target is enough: every occurrence shares the text
     return deliveries
 
 
@@ -281,13 +285,29 @@ def _expiry(
     return lambda due: None
 
 
+def _last_day(post: PostTable) -> date | None:
+    """The local date a recurring post ends on, for {days_left}."""
+    if post.end is None:
+        return None
+    return post.end.date() if isinstance(post.end, datetime) else post.end
+
+
 def _parts(
-    post: PostTable, network: str, where: tuple[str | int, ...], target: str, issues: list[ConfigIssue]
+    post: PostTable,
+    network: str,
+    where: tuple[str | int, ...],
+    target: str,
+    issues: list[ConfigIssue],
+    occurrence: str = "",
+    last_day: date | None = None,
 ) -> list[str]:
-    """The parts network receives, each checked against its length rule."""
+    """The parts network receives for an occurrence, each checked against its length rule."""
     label = NETWORKS[network].label
     thread = list(post.thread) if isinstance(post.thread, list) else []
-    parts = compose_parts(network, post.text, post.variants, thread, post.thread == "auto")
+    parts = [
+        fill_occurrence(part, occurrence, last_day)
+        for part in compose_parts(network, post.text, post.variants, thread, post.thread == "auto")
+    ]
     if network in post.variants:
         key: tuple[str | int, ...] = (*where, "variants", network)
     elif thread and (network in THREADED or not post.text):

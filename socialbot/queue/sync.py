@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
@@ -84,10 +85,17 @@ def _apply(post: ScheduledPost, planned: PlannedPost, campaign: Campaign, actor:
     post.media = [m.model_dump() for m in table.media]
     post.timezone = campaign.zone.key
     post.cron = table.cron
+    # The last local day of a recurring post, kept (as UTC noon of that day) for {days_left}.
+    post.recur_end = _noon(table.end, campaign) if table.end is not None else None
     post.run_at = planned.deliveries[0].due_at if planned.deliveries and table.at else None
     post.requires_approval = _requires_approval(planned, campaign)
     post.source_file = str(campaign.path)
     post.created_by = post.created_by or actor
+
+
+def _noon(day: datetime | date, campaign: Campaign) -> datetime:
+    value = day.date() if isinstance(day, datetime) else day
+    return datetime.combine(value, time(12), tzinfo=campaign.zone).astimezone(UTC)
 
 
 def _changes(post: ScheduledPost, planned: PlannedPost, campaign: Campaign) -> bool:

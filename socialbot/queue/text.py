@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from datetime import date, datetime
 
 import regex
 from twitter_text import parse_tweet
@@ -133,3 +134,21 @@ def compose_parts(
     if thread_auto and network in THREADED:
         return split_thread(network, body)
     return [body]
+
+
+def fill_occurrence(text: str, occurrence: str, last_day: date | None) -> str:
+    """A recurring post's text for one occurrence: {date} and {days_left} filled in.
+
+    Platforms refuse the same text twice (X: "duplicate content", Facebook: code 506), so a daily
+    reminder says which day it is, or how many are left.
+    """
+    if not occurrence:
+        return text
+    day = datetime.fromisoformat(occurrence).date()
+    values = {
+        "{date}": f"{day:%A} {day.day} {day:%B}",
+        "{days_left}": str((last_day - day).days + 1) if last_day else "",
+    }
+    for token, value in values.items():
+        text = text.replace(token, value)
+    return text
