@@ -14,6 +14,7 @@ from socialbot.dispatch.claim import claim_due, expire_missed
 from socialbot.dispatch.publishers import Publishers
 from socialbot.dispatch.send import SendOutcome, send_delivery
 from socialbot.store import Account, Delivery
+from socialbot.store.counters import DISPATCH_HEARTBEAT, bump
 
 
 @dataclass
@@ -34,6 +35,8 @@ def dispatch_round(
 ) -> DispatchReport:
     """Send every due delivery once; each account's in due order (threads stay in order), accounts at once."""
     now = now or datetime.now(UTC)
+    with sessions.begin() as session:
+        bump(session, DISPATCH_HEARTBEAT)
     report = DispatchReport(expired=expire_missed(sessions, now))
     claimed = claim_due(sessions, now, worker, limit)
     if not claimed:

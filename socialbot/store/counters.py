@@ -11,6 +11,8 @@ from socialbot.store.base import Base
 from socialbot.store.types import UTCDateTime, utcnow
 
 FEED_VERSION = "feed_version"
+# Bumped by every dispatch round: when it goes stale, nothing is sending the queue.
+DISPATCH_HEARTBEAT = "dispatch_heartbeat"
 
 
 class Counter(Base):

@@ -10,9 +10,9 @@ from zoneinfo import ZoneInfo
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from markupsafe import Markup
-from sqlalchemy import text
 from sqlalchemy.orm import Session, sessionmaker
 from starlette.applications import Starlette
+from starlette.concurrency import run_in_threadpool
 from starlette.middleware import Middleware
 from starlette.middleware.gzip import GZipMiddleware
 from starlette.requests import Request
@@ -24,6 +24,7 @@ from socialbot.feed.formats import segments_html
 from socialbot.feed.segments import Segment
 from socialbot.web.fast import CachedFeeds
 from socialbot.web.feed import FeedSite
+from socialbot.web.health import health
 from socialbot.web.security import SecurityHeaders
 
 STATIC = Path(__file__).parent / "static"
@@ -72,20 +73,16 @@ def create_app(config: Config, sessions: sessionmaker[Session]) -> Starlette:
         group = request.query_params.get("group", "")
         return HTMLResponse(env.get_template("demo.html").render(base=base, group=group))
 
-    async def health(request: Request) -> Response:
-        try:
-            with sessions() as session:
-                session.execute(text("select 1"))
-        except Exception as exc:
-            return JSONResponse({"status": "unhealthy", "database": str(exc).splitlines()[0]}, 503)
-        return JSONResponse({"status": "ok", "database": "ok"})
+    async def healthz(request: Request) -> Response:
+        healthy, report = await run_in_threadpool(health, sessions)
+        return JSONResponse(report, 200 if healthy else 503, headers={"Cache-Control": "no-store"})
 
     routes = [
         Route("/", lambda request: RedirectResponse("/whats-new")),
         *site.routes(),
         *[Route(f"/{name}", static_file) for name in STATIC_TYPES],
         Route("/demo", demo),
-        Route("/healthz", health),
+        Route("/healthz", healthz),
         # Browsers ask for it on every page; an empty answer keeps their consoles clean.
         Route("/favicon.ico", lambda request: Response(status_code=204)),
     ]
