@@ -510,6 +510,7 @@ def dispatch(app: App, sandbox: str | None, until_idle: bool, interval: float) -
     import time
     from datetime import UTC, datetime
 
+    from socialbot.dispatch.alerts import alerts_from_env
     from socialbot.dispatch.publishers import Publishers
     from socialbot.dispatch.reconcile import reconcile_sending
     from socialbot.dispatch.run import dispatch_round
@@ -518,12 +519,13 @@ def dispatch(app: App, sandbox: str | None, until_idle: bool, interval: float) -
 
     sessions = session_factory(app.engine)
     publishers = Publishers(app.config, os.environ, sandbox or sandbox_url())
+    alerts = alerts_from_env(os.environ)
     worker = f"{socket.gethostname()}:{os.getpid()}"
     try:
-        for settled in reconcile_sending(sessions, publishers, datetime.now(UTC)):
+        for settled in reconcile_sending(sessions, publishers, datetime.now(UTC), alerts):
             click.echo(f"reconcile: delivery {settled.delivery_id}: {settled.message}")
         while True:
-            report = dispatch_round(sessions, publishers, worker)
+            report = dispatch_round(sessions, publishers, worker, alerts=alerts)
             for outcome in report.outcomes:
                 click.echo(
                     f"delivery {outcome.delivery_id}: {outcome.state.value}"

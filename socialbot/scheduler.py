@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from socialbot.collect.round import collect_round
 from socialbot.config import Config
+from socialbot.dispatch.alerts import Alerts, alerts_from_env
 from socialbot.dispatch.publishers import Publishers
 from socialbot.dispatch.reconcile import reconcile_sending
 from socialbot.dispatch.run import dispatch_round
@@ -49,10 +50,12 @@ def run_collection(
     )
 
 
-def run_dispatch(sessions: sessionmaker[Session], publishers: Publishers, worker: str) -> None:
+def run_dispatch(
+    sessions: sessionmaker[Session], publishers: Publishers, worker: str, alerts: Alerts
+) -> None:
     """One dispatch round; every failure is logged, never raised into the scheduler."""
     try:
-        report = dispatch_round(sessions, publishers, worker)
+        report = dispatch_round(sessions, publishers, worker, alerts=alerts)
     except Exception:
         log.exception("dispatch: the round failed")
         return
@@ -81,7 +84,8 @@ def start_scheduler(
     """Settle what a crash left in sending; then dispatch every few seconds and collect every interval."""
     scheduler = BackgroundScheduler(timezone=UTC)
     publishers = Publishers(config, env, sandbox_url)
-    for settled in reconcile_sending(sessions, publishers, datetime.now(UTC)):
+    alerts = alerts_from_env(env)
+    for settled in reconcile_sending(sessions, publishers, datetime.now(UTC), alerts):
         log.warning("reconcile: delivery %d: %s", settled.delivery_id, settled.message)
     worker = f"{socket.gethostname()}:{os.getpid()}"
     scheduler.add_job(
@@ -89,7 +93,7 @@ def start_scheduler(
         "interval",
         seconds=DISPATCH_EVERY,
         id="dispatch",
-        args=(sessions, publishers, worker),
+        args=(sessions, publishers, worker, alerts),
         next_run_time=datetime.now(UTC),
         max_instances=1,
         coalesce=True,

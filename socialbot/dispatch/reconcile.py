@@ -15,7 +15,9 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
+from socialbot.dispatch.alerts import Alerts
 from socialbot.dispatch.publishers import Publishers
+from socialbot.dispatch.run import describe_deliveries
 from socialbot.dispatch.send import load, parts_of
 from socialbot.networks.base import NetworkError
 from socialbot.store import AuditEvent, Delivery, DeliveryPart, DeliveryState
@@ -35,14 +37,24 @@ class Reconciled:
 
 
 def reconcile_sending(
-    sessions: sessionmaker[Session], publishers: Publishers, now: datetime
+    sessions: sessionmaker[Session], publishers: Publishers, now: datetime, alerts: Alerts | None = None
 ) -> list[Reconciled]:
-    """Settle every delivery left in 'sending'."""
+    """Settle every delivery left in 'sending'; officers are alerted to each one left unknown."""
     with sessions() as session:
         ids = session.scalars(
             select(Delivery.id).where(Delivery.state == DeliveryState.SENDING).order_by(Delivery.id)
         ).all()
-    return [_reconcile(sessions, delivery_id, publishers, now) for delivery_id in ids]
+    settled = [_reconcile(sessions, delivery_id, publishers, now) for delivery_id in ids]
+    unknown = [s for s in settled if s.decision == "unknown"]
+    if alerts is not None and unknown:
+        names = describe_deliveries(sessions, [s.delivery_id for s in unknown])
+        for s in unknown:
+            alerts.send(
+                f"socialbot: a post may or may not have gone out ({names[s.delivery_id]})",
+                f"{s.message}\n\nDelivery {s.delivery_id}: check the account, then `socialbot queue retry "
+                f"{s.delivery_id}` or `socialbot queue cancel {s.delivery_id}`.",
+            )
+    return settled
 
 
 def _reconcile(

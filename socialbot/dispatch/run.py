@@ -10,10 +10,11 @@ from datetime import UTC, datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
+from socialbot.dispatch.alerts import Alerts
 from socialbot.dispatch.claim import claim_due, expire_missed
 from socialbot.dispatch.publishers import Publishers
 from socialbot.dispatch.send import SendOutcome, send_delivery
-from socialbot.store import Account, Delivery
+from socialbot.store import Account, Delivery, DeliveryState, ScheduledPost
 from socialbot.store.counters import DISPATCH_HEARTBEAT, bump
 
 
@@ -32,6 +33,7 @@ def dispatch_round(
     now: datetime | None = None,
     limit: int = 200,
     concurrency: int = 8,
+    alerts: Alerts | None = None,
 ) -> DispatchReport:
     """Send every due delivery once; each account's in due order (threads stay in order), accounts at once."""
     now = now or datetime.now(UTC)
@@ -39,8 +41,21 @@ def dispatch_round(
         bump(session, DISPATCH_HEARTBEAT)
     report = DispatchReport(expired=expire_missed(sessions, now))
     claimed = claim_due(sessions, now, worker, limit)
-    if not claimed:
-        return report
+    if claimed:
+        _send(sessions, publishers, now, claimed, concurrency, report)
+    if alerts is not None:
+        _alert(sessions, alerts, report)
+    return report
+
+
+def _send(
+    sessions: sessionmaker[Session],
+    publishers: Publishers,
+    now: datetime,
+    claimed: list[int],
+    concurrency: int,
+    report: DispatchReport,
+) -> None:
     with sessions() as session:
         rows = session.execute(
             select(Delivery.id, Account.key)
@@ -58,4 +73,36 @@ def dispatch_round(
     with ThreadPoolExecutor(max_workers=max(1, min(concurrency, len(by_account)))) as pool:
         for outcomes in pool.map(send_all, by_account.values()):
             report.outcomes += outcomes
-    return report
+
+
+def _alert(sessions: sessionmaker[Session], alerts: Alerts, report: DispatchReport) -> None:
+    """One alert per failed delivery, one for every batch of expired ones."""
+    failed = {o.delivery_id: o.message for o in report.outcomes if o.state is DeliveryState.FAILED}
+    failed |= {o.delivery_id: o.message for o in report.outcomes if o.state is DeliveryState.EXPIRED}
+    names = describe_deliveries(sessions, [*failed, *report.expired])
+    for delivery_id, message in failed.items():
+        alerts.send(
+            f"socialbot: a post failed ({names[delivery_id]})",
+            f"{message}\n\nDelivery {delivery_id}. `socialbot queue retry {delivery_id}` sends it again "
+            "once the cause is fixed.",
+        )
+    if report.expired:
+        listed = "\n".join(f"- {names[i]} (delivery {i})" for i in report.expired)
+        alerts.send(
+            f"socialbot: {len(report.expired)} posts expired unsent",
+            f"They missed their not_after deadline:\n{listed}",
+        )
+
+
+def describe_deliveries(sessions: sessionmaker[Session], ids: list[int]) -> dict[int, str]:
+    """ "campaign:key to account" for each delivery id."""
+    if not ids:
+        return {}
+    with sessions() as session:
+        rows = session.execute(
+            select(Delivery.id, ScheduledPost.campaign, ScheduledPost.key, Account.key)
+            .join(ScheduledPost, Delivery.scheduled_post_id == ScheduledPost.id)
+            .join(Account, Delivery.account_id == Account.id)
+            .where(Delivery.id.in_(ids))
+        ).all()
+    return {delivery_id: f"{campaign}:{key} to {account}" for delivery_id, campaign, key, account in rows}

@@ -27,6 +27,7 @@ class Control:
 
     def __init__(self, world: World, faults: Faults, platforms: dict[str, Any], stats: Stats) -> None:
         self.stats = stats
+        self.received: list[Any] = []
         self.world = world
         self.faults = faults
         self.platforms = platforms
@@ -41,6 +42,7 @@ class Control:
             Route("/_sandbox/faults", self.faults_endpoint, methods=["GET", "POST", "DELETE"]),
             Route("/_sandbox/edit", self.edit, methods=["POST"]),
             Route("/_sandbox/stats", self.stats_endpoint, methods=["GET", "DELETE"]),
+            Route("/_sandbox/alerts", self.alerts, methods=["GET", "POST"]),
             Route("/_sandbox/published", self.published),
             Route("/_sandbox/published.html", self.published_html),
             # Browsers ask for it on every page; an empty answer keeps their consoles clean.
@@ -100,6 +102,12 @@ class Control:
             except (TypeError, ValueError) as exc:
                 return json_response({"error": str(exc)}, 400)
         return json_response({"faults": self.faults.describe()})
+
+    async def alerts(self, request: Request) -> Response:
+        """A notification sink: apprise's json:// URLs can point here, so tests and rehearsals see alerts."""
+        if request.method == "POST":
+            self.received.append(await request.json())
+        return json_response({"alerts": self.received})
 
     async def stats_endpoint(self, request: Request) -> Response:
         counts = self.stats.describe()

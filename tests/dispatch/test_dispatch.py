@@ -238,3 +238,20 @@ def test_unsure_platform_leaves_the_delivery_unknown(
     assert [d.decision for d in decisions] == ["unknown"]
     delivery = deliveries(db)["network-mastodon"]
     assert delivery.state is DeliveryState.UNKNOWN and "could not ask" in (delivery.last_error or "")
+
+
+def test_officers_are_alerted_when_a_post_fails(
+    db: sessionmaker[Session], config: Config, tmp_path: Path, sandbox: str
+) -> None:
+    from socialbot.dispatch.alerts import alerts_from_env
+
+    run = queue(db, config, tmp_path, 'text = "Ballots drop tomorrow RUN"', targets='["network-facebook"]')
+    env = SANDBOX_ENV | {"SOCIALBOT_FACEBOOK_PAGE_TOKEN": "expired-page-token"}
+    sink = sandbox.replace("http://", "json://") + "/_sandbox/alerts"
+    publishers = Publishers(config, env, sandbox)
+    dispatch_round(db, publishers, "test", alerts=alerts_from_env({"SOCIALBOT_ALERT_URLS": sink}))
+    publishers.close()
+    received = control(sandbox, "GET", "alerts")["alerts"]
+    mine = [a for a in received if f"c{run}:p to network-facebook" in a["title"]]
+    assert len(mine) == 1
+    assert "code 190" in mine[0]["message"] and "socialbot queue retry" in mine[0]["message"]
