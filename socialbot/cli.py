@@ -261,8 +261,8 @@ def run(app: App, host: str, port: int, sandbox: str | None, with_sandbox: bool,
                 running_sandbox("--state", "sandbox-state.json", config=app.config.path, env=os.environ)
             )
             click.echo(f"sandbox: {url} (what the bot publishes: {url}/_sandbox/published.html)")
-        scheduler = start_scheduler(sessions, app.config, os.environ, url, collect=not no_collect)
-        stack.callback(scheduler.shutdown, wait=False)
+        jobs = start_scheduler(app.engine, sessions, app.config, os.environ, url, collect=not no_collect)
+        stack.callback(jobs.stop)
         click.echo(
             f"socialbot: the feed at http://{host}:{port}/whats-new, the demo page at http://{host}:{port}/demo"
         )

@@ -21,3 +21,8 @@ def compare_type(context: Any, inspected: Any, metadata: Any, *args: Any) -> boo
     if isinstance(metadata.type, UTCDateTime) and isinstance(inspected.type, DateTime):
         return False
     return None
+
+
+def include_object(obj: Any, name: str | None, type_: str, reflected: bool, compare_to: Any) -> bool:
+    """Tables that are not socialbot's (APScheduler's job store) are not part of its migrations."""
+    return not (type_ == "table" and reflected and compare_to is None and name == "apscheduler_jobs")

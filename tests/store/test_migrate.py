@@ -7,7 +7,7 @@ from alembic.runtime.migration import MigrationContext
 from sqlalchemy import Engine, inspect
 
 from socialbot.store import Base
-from socialbot.store.autogen import compare_type
+from socialbot.store.autogen import compare_type, include_object
 from socialbot.store.migrate import current_revision, head_revision, upgrade
 
 
@@ -17,7 +17,9 @@ def test_database_is_at_head(store_engine: Engine) -> None:
 
 def test_migrations_match_the_models(store_engine: Engine) -> None:
     with store_engine.connect() as connection:
-        context = MigrationContext.configure(connection, opts={"compare_type": compare_type})
+        context = MigrationContext.configure(
+            connection, opts={"compare_type": compare_type, "include_object": include_object}
+        )
         assert compare_metadata(context, Base.metadata) == []
 
 

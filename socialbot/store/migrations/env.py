@@ -3,7 +3,7 @@
 from alembic import context
 
 from socialbot.store import Base
-from socialbot.store.autogen import compare_type, render_item
+from socialbot.store.autogen import compare_type, include_object, render_item
 
 engine = context.config.attributes["engine"]
 with engine.begin() as connection:
@@ -13,6 +13,7 @@ with engine.begin() as connection:
         render_as_batch=connection.dialect.name == "sqlite",
         render_item=render_item,
         compare_type=compare_type,
+        include_object=include_object,
     )
     with context.begin_transaction():
         context.run_migrations()
