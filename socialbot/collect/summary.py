@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 
 from rich.table import Table
 
-from socialbot.collect.round import RoundReport
+from socialbot.collect.report import RoundReport
 from socialbot.store import Source
 
 

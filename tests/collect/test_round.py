@@ -12,7 +12,8 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from socialbot.collect.round import PLACEHOLDER_REASON, collect_round
+from socialbot.collect.round import collect_round
+from socialbot.collect.store import PLACEHOLDER_REASON
 from socialbot.config import Config, load_config
 from socialbot.store import Group, Post, Source
 from socialbot.store.sync import sync_config

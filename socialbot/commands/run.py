@@ -1,0 +1,114 @@
+"""`socialbot run` and `socialbot sandbox`: the bot, and the platforms' imitation."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+import click
+
+from socialbot.cli import App, cli, pass_app
+from socialbot.store.engine import session_factory
+from socialbot.store.migrate import upgrade
+from socialbot.store.sync import sync_config
+
+
+@cli.command("run")
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address the web app listens on.")
+@click.option("--port", default=8000, show_default=True, help="Port the web app listens on.")
+@click.option(
+    "--sandbox", "sandbox", metavar="URL", help="Use the sandbox at URL [env SOCIALBOT_SANDBOX_URL]."
+)
+@click.option(
+    "--with-sandbox", is_flag=True, help="Start a sandbox beside the bot and use it (demo, rehearsal)."
+)
+@click.option(
+    "--no-collect", is_flag=True, help="Run no collection rounds (the feed and dispatch still run)."
+)
+@pass_app
+def run(app: App, host: str, port: int, sandbox: str | None, with_sandbox: bool, no_collect: bool) -> None:
+    """Run the bot: migrate, load feeds.toml and campaigns, collect, dispatch due posts, serve the feed."""
+    from contextlib import ExitStack
+
+    from socialbot.networks.routing import sandbox_url
+    from socialbot.sandbox.process import running_sandbox
+    from socialbot.scheduler import start_scheduler
+    from socialbot.web.app import create_app
+    from socialbot.web.server import serve_web
+
+    upgrade(app.engine)
+    sessions = session_factory(app.engine)
+    with sessions.begin() as session:
+        sync_config(session, app.config)
+    for line in _sync_shipped_campaigns(app, sessions):
+        click.echo(line)
+    with ExitStack() as stack:
+        url = sandbox or sandbox_url()
+        if with_sandbox:
+            url, _ = stack.enter_context(
+                running_sandbox("--state", "sandbox-state.json", config=app.config.path, env=os.environ)
+            )
+            click.echo(f"sandbox: {url} (what the bot publishes: {url}/_sandbox/published.html)")
+        jobs = start_scheduler(app.engine, sessions, app.config, os.environ, url, collect=not no_collect)
+        stack.callback(jobs.stop)
+        click.echo(
+            f"socialbot: the feed at http://{host}:{port}/whats-new, the demo page at http://{host}:{port}/demo"
+        )
+        serve_web(create_app(app.config, sessions), host, port)
+
+
+def _sync_shipped_campaigns(app: App, sessions: Any) -> list[str]:
+    """Queue schedules/*.toml at start-up (idempotent); a bad file is reported and skipped, not fatal."""
+    from socialbot.queue.campaign import load_campaign
+    from socialbot.queue.sync import describe, sync_campaign
+    from socialbot.tomlfile import ConfigError
+
+    lines = []
+    for path in sorted(Path("schedules").glob("*.toml")):
+        try:
+            campaign = load_campaign(path, app.config)
+        except ConfigError as exc:
+            lines += [f"schedule: skipped {line}" for line in exc.lines]
+            continue
+        with sessions.begin() as session:
+            lines.append(
+                describe(
+                    sync_campaign(session, campaign, actor="socialbot run"),
+                    campaign.file.campaign,
+                    prune=False,
+                )
+            )
+    return lines
+
+
+@cli.command("sandbox")
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option("--port", default=8099, show_default=True, help="Port to listen on.")
+@click.option("--seed", default=1, show_default=True, help="Seed of the generated accounts and posts.")
+@click.option("--latency", "latency_ms", default=0, show_default=True, help="Added to every answer, in ms.")
+@click.option(
+    "--state",
+    "state_file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Keep the published record (and the clock) in FILE across restarts.",
+)
+@click.option("--frozen-clock", is_flag=True, help="Time moves only by POST /_sandbox/tick (for tests).")
+@pass_app
+def sandbox(
+    app: App, host: str, port: int, seed: int, latency_ms: int, state_file: Path | None, frozen_clock: bool
+) -> None:
+    """Serve the local imitation of X, Facebook, Bluesky, Mastodon and the groups' websites."""
+    from socialbot.sandbox.app import create_app
+    from socialbot.sandbox.server import serve
+
+    asgi = create_app(
+        app.config,
+        os.environ,
+        seed=seed,
+        latency_ms=latency_ms,
+        state_file=state_file,
+        real_time=not frozen_clock,
+    )
+    click.echo(f"sandbox: http://{host}:{port} ({len(asgi.state.world.accounts)} accounts, seed {seed})")
+    serve(asgi, host, port)

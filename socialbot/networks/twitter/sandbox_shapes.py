@@ -1,0 +1,211 @@
+"""The JSON shapes of the sandbox's X API v2: tweets, entities, media, users, errors, pagination tokens.
+
+Field by field as the X API v2 reference documents them (docs.x.com/x-api: the Post, User and Media
+objects; "Pagination"), and as tweepy 4.17 parses them.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from datetime import datetime
+from typing import Any
+
+from socialbot.sandbox.world import SandboxAccount, SandboxPost
+
+HASHTAG = re.compile(r"#(\w+)")
+MENTION = re.compile(r"@(\w{1,15})")
+
+
+def x_time(at: datetime) -> str:
+    """X's timestamp: ISO 8601 with milliseconds and Z (tweepy's parse_datetime needs the .000)."""
+    return at.strftime("%Y-%m-%dT%H:%M:%S.") + f"{at.microsecond // 1000:03d}Z"
+
+
+def short_link(url: str, post: SandboxPost) -> str:
+    """The t.co link X puts in a post's text in place of url."""
+    return "https://t.co/" + hashlib.sha256(f"{url}{post.seq}".encode()).hexdigest()[:10]
+
+
+def select_tweets(posts: list[SandboxPost], q: Any) -> list[SandboxPost]:
+    """Newest first, filtered by since_id / until_id / times / exclude, capped at 3,200 as X does."""
+    since, until = q.get("since_id"), q.get("until_id")
+    exclude = set(q.get("exclude", "").split(","))
+    chosen = []
+    for post in reversed(posts):
+        number = int(post.id)
+        if (since and number <= int(since)) or (until and number >= int(until)):
+            continue
+        if "replies" in exclude and post.reply_to is not None:
+            continue
+        if q.get("start_time") and x_time(post.created_at) < q["start_time"].replace("Z", ".000Z")[:24]:
+            continue
+        if q.get("end_time") and x_time(post.created_at) > q["end_time"].replace("Z", ".000Z")[:24]:
+            continue
+        chosen.append(post)
+    return chosen[:3200]
+
+
+def render_timeline(page: list[SandboxPost], q: Any, account: SandboxAccount) -> dict[str, Any]:
+    """data, includes and meta as X returns them for a page of posts."""
+    expansions = set(q.get("expansions", "").split(","))
+    body: dict[str, Any] = {"data": [tweet_json(p, q) for p in page], "meta": {"result_count": len(page)}}
+    if page:
+        body["meta"] |= {"newest_id": page[0].id, "oldest_id": page[-1].id}
+    includes: dict[str, Any] = {}
+    if "attachments.media_keys" in expansions:
+        media = [media_json(p, q) for p in page if p.image]
+        if media:
+            includes["media"] = media
+    if "author_id" in expansions and page:
+        includes["users"] = [user_json(account)]
+    if includes:
+        body["includes"] = includes
+    return body
+
+
+def rendered_text(post: SandboxPost) -> str:
+    """The post's text as X shows it: every link replaced by (or followed by) its t.co form."""
+    text = post.text
+    for link in post.links:
+        short = short_link(link, post)
+        text = text.replace(link, short) if link in text else f"{text} {short}"
+    return text
+
+
+def tweet_json(post: SandboxPost, q: Any) -> dict[str, Any]:
+    """One tweet object with the fields asked for in tweet.fields."""
+    fields = set(q.get("tweet.fields", "").split(","))
+    text = rendered_text(post)
+    tweet: dict[str, Any] = {"id": post.id, "text": text, "edit_history_tweet_ids": [post.id]}
+    if "created_at" in fields:
+        tweet["created_at"] = x_time(post.created_at)
+    if "author_id" in fields:
+        tweet["author_id"] = post.account.numeric_id
+    if "conversation_id" in fields:
+        root = post
+        while root.reply_to is not None:
+            root = root.reply_to
+        tweet["conversation_id"] = root.id
+    if "entities" in fields:
+        entities = entities_json(post, text)
+        if entities:
+            tweet["entities"] = entities
+    if "attachments" in fields and post.image:
+        tweet["attachments"] = {"media_keys": [f"3_{post.id}"]}
+    if post.reply_to is not None and "referenced_tweets" in fields:
+        tweet["referenced_tweets"] = [{"type": "replied_to", "id": post.reply_to.id}]
+    if post.reply_to is not None and "in_reply_to_user_id" in fields:
+        tweet["in_reply_to_user_id"] = post.reply_to.account.numeric_id
+    if "public_metrics" in fields:
+        tweet["public_metrics"] = {
+            "retweet_count": post.seq % 7,
+            "reply_count": post.seq % 3,
+            "like_count": post.seq % 40,
+            "quote_count": 0,
+        }
+    return tweet
+
+
+def entities_json(post: SandboxPost, text: str) -> dict[str, Any]:
+    """urls (with expanded_url, not t.co), hashtags and mentions, with code-point offsets."""
+    entities: dict[str, Any] = {}
+    urls = []
+    for link in post.links:
+        short = short_link(link, post)
+        start = text.find(short)
+        if start >= 0:
+            urls.append(
+                {
+                    "start": start,
+                    "end": start + len(short),
+                    "url": short,
+                    "expanded_url": link,
+                    "display_url": link.split("://", 1)[1][:26]
+                    + ("…" if len(link.split("://", 1)[1]) > 26 else ""),
+                }
+            )
+    if urls:
+        entities["urls"] = urls
+    tags = [{"start": m.start(), "end": m.end(), "tag": m.group(1)} for m in HASHTAG.finditer(text)]
+    if tags:
+        entities["hashtags"] = tags
+    mentions = [{"start": m.start(), "end": m.end(), "username": m.group(1)} for m in MENTION.finditer(text)]
+    if mentions:
+        entities["mentions"] = mentions
+    return entities
+
+
+def media_json(post: SandboxPost, q: Any) -> dict[str, Any]:
+    """The includes.media entry of a post's photo."""
+    fields = set(q.get("media.fields", "").split(","))
+    media: dict[str, Any] = {"media_key": f"3_{post.id}", "type": "photo"}
+    if "url" in fields:
+        media["url"] = f"https://pbs.twimg.com/media/sandbox{post.id}.png"
+    if "width" in fields or "height" in fields:
+        media |= {"width": 1200, "height": 675}
+    if "alt_text" in fields:
+        media["alt_text"] = f"Photo from {post.account.name}"
+    return media
+
+
+def media_v1_json(media_id: str, size: int, media_type: str) -> dict[str, Any]:
+    """The v1.1 upload answer tweepy's Media model reads."""
+    return {
+        "media_id": int(media_id),
+        "media_id_string": media_id,
+        "size": size,
+        "expires_after_secs": 86400,
+        "image": {"image_type": media_type, "w": 1200, "h": 675},
+    }
+
+
+def user_json(account: SandboxAccount) -> dict[str, Any]:
+    """A user object with the default fields: id, name, username."""
+    return {"id": account.numeric_id, "name": account.name or account.handle, "username": account.handle}
+
+
+def not_found_user(username: str) -> dict[str, Any]:
+    """The errors entry X gives for an unknown username."""
+    return {
+        "value": username,
+        "detail": f"Could not find user with username: [{username}].",
+        "title": "Not Found Error",
+        "resource_type": "user",
+        "parameter": "username",
+        "resource_id": username,
+        "type": "https://api.twitter.com/2/problems/resource-not-found",
+    }
+
+
+def invalid_request(message: str) -> dict[str, Any]:
+    """X's 400 body for a malformed request."""
+    return {
+        "errors": [{"message": message}],
+        "title": "Invalid Request",
+        "detail": "One or more parameters to your request was invalid.",
+        "type": "https://api.twitter.com/2/problems/invalid-request",
+    }
+
+
+def invalid_param(name: str, value: str, message: str) -> dict[str, Any]:
+    """X's 400 body naming the parameter at fault."""
+    return {
+        "errors": [{"parameters": {name: [value]}, "message": message}],
+        "title": "Invalid Request",
+        "detail": "One or more parameters to your request was invalid.",
+        "type": "https://api.twitter.com/2/problems/invalid-request",
+    }
+
+
+def encode_token(last_id: int) -> str:
+    """An opaque pagination token standing for "older than last_id"."""
+    return f"7140dibdnow9c7btw{last_id:x}"
+
+
+def decode_token(token: str) -> int:
+    """The id a pagination token made by encode_token stands for (0 when it is not one of ours)."""
+    try:
+        return int(token.removeprefix("7140dibdnow9c7btw"), 16)
+    except ValueError:
+        return 0
