@@ -116,3 +116,60 @@ def test_upgrade_and_sync_leave_every_group_in_the_database(tmp_path: Path) -> N
 def test_version() -> None:
     result = socialbot("--version")
     assert result.returncode == 0 and result.stdout.startswith("socialbot, version ")
+
+
+def test_queue_add_show_and_cancel_from_the_command_line(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'bot.db'}"
+    assert socialbot("--database-url", url, "db", "upgrade").returncode == 0
+    added = socialbot(
+        "--database-url",
+        url,
+        "queue",
+        "add",
+        "--at",
+        "2026-12-09 19:30",
+        "--to",
+        "network-x,network-mastodon",
+        "--text",
+        "We're live: the rally is streaming now.",
+        "--key",
+        "livestream",
+        env=SANDBOX_ENV,
+    )
+    assert added.returncode == 0, added.stderr
+    assert "cli:livestream: 1 posts created" in added.stdout and "2 created" in added.stdout
+    second = socialbot(
+        "--database-url",
+        url,
+        "queue",
+        "add",
+        "--at",
+        "2026-12-10 09:00",
+        "--to",
+        "network-x",
+        "--text",
+        "Thank you for coming.",
+        env=SANDBOX_ENV,
+    )
+    assert second.returncode == 0 and "no longer in the file" not in second.stdout, "adding keeps the others"
+    shown = socialbot("--database-url", url, "queue", "show", "cli:livestream", env=SANDBOX_ENV)
+    assert "to network-x — scheduled" in shown.stdout and "due Wed 09 Dec 2026 19:30 GMT" in shown.stdout
+    assert "part 1: not sent" in shown.stdout
+    too_long = socialbot(
+        "--database-url",
+        url,
+        "queue",
+        "add",
+        "--at",
+        "2026-12-11 09:00",
+        "--to",
+        "network-x",
+        "--text",
+        "x" * 300,
+        env=SANDBOX_ENV,
+    )
+    assert too_long.returncode == 2 and "20 weighted characters too long" in too_long.stderr
+    cancelled = socialbot("--database-url", url, "queue", "cancel", "cli:livestream", env=SANDBOX_ENV)
+    assert cancelled.returncode == 0 and "cancel: 2 deliveries" in cancelled.stdout
+    nothing = socialbot("--database-url", url, "queue", "cancel", "cli:livestream", env=SANDBOX_ENV)
+    assert nothing.returncode == 2 and "no delivery" in nothing.stderr

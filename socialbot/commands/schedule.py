@@ -262,6 +262,104 @@ _queue_command("cancel", "Cancel unsent deliveries (REF: id or campaign:key).")
 _queue_command("retry", "Send failed, unknown or expired deliveries again, now (REF: id or campaign:key).")
 
 
+@queue_group.command("show")
+@click.argument("ref")
+@pass_app
+def queue_show(app: App, ref: str) -> None:
+    """One post's deliveries (REF: id or campaign:key): state, times, each part sent, and the audit trail."""
+    from socialbot.dispatch.send import parts_of
+    from socialbot.queue import ops
+    from socialbot.store import AuditEvent
+
+    zone = app.config.timezone
+    try:
+        with session_factory(app.engine)() as session:
+            for d in ops.find(session, ref):
+                post = d.scheduled_post
+                click.echo(
+                    f"delivery {d.id}: {post.campaign}:{post.key} to {d.account.key} — {d.state.value}"
+                )
+                click.echo(
+                    f"  due {d.due_at.astimezone(zone):%a %d %b %Y %H:%M %Z}"
+                    + (f", not after {d.not_after.astimezone(zone):%a %d %b %H:%M}" if d.not_after else "")
+                    + f", attempts {d.attempts}"
+                )
+                sent = {p.position: p for p in d.parts}
+                for i, text in enumerate(parts_of(d)):
+                    mark = f"sent {sent[i].permalink}" if i in sent else "not sent"
+                    click.echo(f"  part {i + 1}: {mark}\n    {' '.join(text.split())[:100]}")
+                if d.last_error:
+                    click.echo(f"  last error: {d.last_error}")
+                events = session.scalars(
+                    select(AuditEvent)
+                    .where(AuditEvent.subject_type == "delivery", AuditEvent.subject_id == str(d.id))
+                    .order_by(AuditEvent.at)
+                )
+                for e in events:
+                    click.echo(
+                        f"  {e.at.astimezone(zone):%d %b %H:%M:%S} {e.actor}: {e.action} {e.message}".rstrip()
+                    )
+    except ops.QueueError as exc:
+        raise UsageError(str(exc)) from exc
+
+
+@queue_group.command("add")
+@click.option("--at", "when", required=True, metavar="LOCAL-TIME", help="When, in the configured zone.")
+@click.option("--to", "targets", required=True, metavar="ACCOUNTS", help="Account keys, comma-separated.")
+@click.option("--text", required=True, help="The post's text.")
+@click.option(
+    "--thread", "thread_auto", is_flag=True, help="Split a long text into a numbered thread where needed."
+)
+@click.option("--approval", is_flag=True, help="Queue as awaiting approval.")
+@click.option("--key", help="A stable key (default: one is made from the time).")
+@pass_app
+def queue_add(
+    app: App, when: str, targets: str, text: str, thread_auto: bool, approval: bool, key: str | None
+) -> None:
+    """Queue one post from the command line (campaign "cli"), checked like a campaign file."""
+    import tempfile
+    from datetime import datetime as dt
+
+    from socialbot.queue.campaign import load_campaign
+    from socialbot.queue.sync import describe, sync_campaign
+
+    try:
+        local = dt.fromisoformat(when)
+    except ValueError as exc:
+        raise UsageError(
+            f"socialbot: queue add: --at {when!r} is not a local time like 2026-12-09 19:30"
+        ) from exc
+    key = key or f"post-{local:%Y%m%d-%H%M}"
+    accounts = [t.strip() for t in targets.split(",") if t.strip()]
+    body = {"campaign": "cli", "timezone": app.config.timezone.key, "targets": accounts}
+    post = {"key": key, "at": local.replace(tzinfo=None), "text": text, "requires_approval": approval}
+    if thread_auto:
+        post["thread"] = "auto"
+    with tempfile.TemporaryDirectory() as directory:
+        path = Path(directory) / "cli.toml"
+        path.write_text(_toml(body, post), encoding="utf-8")
+        campaign = load_campaign(path, app.config)
+        with session_factory(app.engine).begin() as session:
+            sync_config(session, app.config)
+            result = sync_campaign(session, campaign, actor=os.environ.get("USER", "cli"), keep_others=True)
+    click.echo(describe(result, f"cli:{key}", prune=False))
+
+
+def _toml(table: dict[str, Any], post: dict[str, Any]) -> str:
+    """A one-post campaign file, so the command line gets exactly the campaign files' checks."""
+    import json
+
+    def value(v: Any) -> str:
+        if isinstance(v, bool):
+            return "true" if v else "false"
+        if hasattr(v, "isoformat"):
+            return str(v.isoformat())
+        return json.dumps(v, ensure_ascii=False)
+
+    lines = [f"{k} = {value(v)}" for k, v in table.items()] + ["", "[[post]]"]
+    return "\n".join(lines + [f"{k} = {value(v)}" for k, v in post.items()]) + "\n"
+
+
 @queue_group.command("reschedule")
 @click.argument("ref")
 @click.argument("when", metavar="LOCAL-TIME")

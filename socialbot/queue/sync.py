@@ -33,8 +33,13 @@ class SyncResult:
     removed_posts: list[str] = field(default_factory=list)
 
 
-def sync_campaign(session: Session, campaign: Campaign, actor: str, prune: bool = False) -> SyncResult:
-    """Make the store match the campaign file; one transaction, so nothing is half-applied."""
+def sync_campaign(
+    session: Session, campaign: Campaign, actor: str, prune: bool = False, keep_others: bool = False
+) -> SyncResult:
+    """Make the store match the campaign file; one transaction, so nothing is half-applied.
+
+    keep_others: the file holds only some of the campaign's posts (`queue add` adds one at a time).
+    """
     result = SyncResult()
     name = campaign.file.campaign
     accounts = {a.key: a for a in session.scalars(select(Account))}
@@ -56,7 +61,7 @@ def sync_campaign(session: Session, campaign: Campaign, actor: str, prune: bool 
             result.posts_updated += 1
         _apply(post, planned, campaign, actor)
         _sync_deliveries(session, post, planned, campaign, accounts, result)
-    for key, post in stored.items():
+    for key, post in ({} if keep_others else stored).items():
         result.removed_posts.append(key)
         if prune:
             for delivery in post.deliveries:
