@@ -6,6 +6,7 @@ import logging
 import random
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
@@ -13,8 +14,8 @@ from sqlalchemy.orm import Session, joinedload, selectinload, sessionmaker
 
 from socialbot.collect.pacing import backoff
 from socialbot.dispatch.publishers import Publishers
-from socialbot.networks.base import AuthFailed, NetworkError, RateLimited, Rejected
-from socialbot.queue.text import compose_parts, fill_occurrence
+from socialbot.networks.base import AuthFailed, Media, NetworkError, RateLimited, Rejected
+from socialbot.queue.text import IMAGE_TYPES, compose_parts, fill_occurrence
 from socialbot.store import AuditEvent, Delivery, DeliveryPart, DeliveryState, ScheduledPost
 
 log = logging.getLogger("socialbot.dispatch")
@@ -51,6 +52,14 @@ def parts_of(delivery: Delivery) -> list[str]:
     return [fill_occurrence(part, delivery.occurrence, last_day) for part in parts]
 
 
+def media_of(delivery: Delivery) -> list[Media]:
+    """The post's images, for its first part."""
+    return [
+        Media(m["path"], IMAGE_TYPES.get(Path(m["path"]).suffix.lower(), "image/png"), m.get("alt", ""))
+        for m in delivery.scheduled_post.media
+    ]
+
+
 def send_delivery(
     sessions: sessionmaker[Session], delivery_id: int, publishers: Publishers, now: datetime
 ) -> SendOutcome:
@@ -61,10 +70,16 @@ def send_delivery(
         done = [part.external_id for part in delivery.parts]
         account_key = delivery.account.key
         key = delivery.idempotency_key or f"delivery-{delivery_id}"
+        media = media_of(delivery)
     try:
         publisher = publishers.get(account_key)
         for position in range(len(done), len(texts)):
-            published = publisher.publish_part(texts[position], done, idempotency_key=f"{key}-{position}")
+            published = publisher.publish_part(
+                texts[position],
+                done,
+                idempotency_key=f"{key}-{position}",
+                media=media if position == 0 else (),
+            )
             with sessions.begin() as session:
                 session.add(
                     DeliveryPart(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol
@@ -133,6 +133,20 @@ class Collector(Protocol):
 
 
 @dataclass(frozen=True)
+class Media:
+    """An image to attach: a file, its type, and the words that describe it for screen readers."""
+
+    path: str
+    mime_type: str
+    alt: str
+
+    def read(self) -> bytes:
+        """The file's bytes."""
+        with open(self.path, "rb") as file:
+            return file.read()
+
+
+@dataclass(frozen=True)
 class Published:
     """A part the platform accepted: its id and where people see it."""
 
@@ -143,8 +157,10 @@ class Published:
 class Publisher(Protocol):
     """Posts to one of our accounts."""
 
-    def publish_part(self, text: str, thread: list[str], idempotency_key: str) -> Published:
-        """Post text, as a reply to the last of thread (the ids of the parts already sent) if any."""
+    def publish_part(
+        self, text: str, thread: list[str], idempotency_key: str, media: Sequence[Media] = ()
+    ) -> Published:
+        """Post text (with media), as a reply to the last of thread (the ids of the parts already sent)."""
         ...
 
     def find_recent(self, text: str, since: datetime) -> Published | None:

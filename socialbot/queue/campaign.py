@@ -20,7 +20,15 @@ from pydantic import Field, field_validator
 
 from socialbot.config import Config, parse_duration
 from socialbot.networks import NETWORKS
-from socialbot.queue.text import LIMITS, THREADED, compose_parts, fill_occurrence, too_long
+from socialbot.queue.text import (
+    IMAGE_TYPES,
+    LIMITS,
+    MEDIA,
+    THREADED,
+    compose_parts,
+    fill_occurrence,
+    too_long,
+)
 from socialbot.tomlfile import ConfigError, ConfigIssue, Strict, format_issues, read_toml, validate_model
 
 KEY = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
@@ -123,7 +131,7 @@ def load_campaign(path: Path, config: Config, now: datetime | None = None) -> Ca
             if planned.table.key in seen:
                 issues.append(ConfigIssue(("post", index, "key"), f"duplicate key {planned.table.key!r}"))
             seen.add(planned.table.key)
-            planned.deliveries = _plan_post(file, planned.table, index, zone, config, issues)
+            planned.deliveries = _plan_post(file, planned.table, index, zone, config, issues, path.parent)
     if issues:
         raise ConfigError(format_issues(path, text, data, issues))
     return Campaign(path, file, zone or ZoneInfo("UTC"), posts)
@@ -158,7 +166,13 @@ def local_to_utc(local: datetime, zone: ZoneInfo) -> tuple[datetime | None, str 
 
 
 def _plan_post(
-    file: CampaignFile, post: PostTable, index: int, zone: ZoneInfo, config: Config, issues: list[ConfigIssue]
+    file: CampaignFile,
+    post: PostTable,
+    index: int,
+    zone: ZoneInfo,
+    config: Config,
+    issues: list[ConfigIssue],
+    campaign_dir: Path,
 ) -> list[PlannedDelivery]:
     where = ("post", index)
     times = _occurrences(post, where, zone, issues)
@@ -188,6 +202,7 @@ def _plan_post(
                 ConfigIssue((*where, "targets"), f"unknown account {target!r}; feeds.toml has: {known}")
             )
             continue
+        _check_media(post, account.network, where, target, campaign_dir, issues)
         last_day = _last_day(post)
         problems = len(issues)
         for occurrence, local, due in times:
@@ -198,6 +213,44 @@ def _plan_post(
             if len(issues) > problems:
                 break  # one report per target is enough: every occurrence shares the text
     return deliveries
+
+
+def _check_media(
+    post: PostTable,
+    network: str,
+    where: tuple[str | int, ...],
+    target: str,
+    directory: Path,
+    issues: list[ConfigIssue],
+) -> None:
+    """Each image exists, is an image type, and fits the network's count and size limits."""
+    limit = MEDIA[network]
+    label = NETWORKS[network].label
+    if len(post.media) > limit.count:
+        issues.append(
+            ConfigIssue(
+                (*where, "media"), f"{len(post.media)} images; {label} ({target}) takes at most {limit.count}"
+            )
+        )
+    for m, media in enumerate(post.media):
+        path = (directory / media.path).resolve()
+        key = (*where, "media", m, "path")
+        if Path(media.path).suffix.lower() not in IMAGE_TYPES:
+            issues.append(
+                ConfigIssue(
+                    key, f"{media.path}: not an image type socialbot posts ({', '.join(sorted(IMAGE_TYPES))})"
+                )
+            )
+        elif not path.is_file():
+            issues.append(ConfigIssue(key, f"{media.path}: no such file (relative to {directory})"))
+        elif path.stat().st_size > limit.max_bytes:
+            issues.append(
+                ConfigIssue(
+                    key,
+                    f"{media.path}: {path.stat().st_size:,} bytes; {label} ({target}) takes "
+                    f"images up to {limit.max_bytes:,} bytes",
+                )
+            )
 
 
 def _occurrences(

@@ -87,7 +87,8 @@ def _apply(post: ScheduledPost, planned: PlannedPost, campaign: Campaign, actor:
     post.variants = dict(table.variants)
     post.thread = list(table.thread) if isinstance(table.thread, list) else []
     post.thread_auto = table.thread == "auto"
-    post.media = [m.model_dump() for m in table.media]
+    # Paths are resolved against the campaign file's folder, so dispatch finds them from anywhere.
+    post.media = [{"path": str((campaign.path.parent / m.path).resolve()), "alt": m.alt} for m in table.media]
     post.timezone = campaign.zone.key
     post.cron = table.cron
     # The last local day of a recurring post, kept (as UTC noon of that day) for {days_left}.

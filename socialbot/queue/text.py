@@ -40,6 +40,33 @@ LIMITS = {
 }
 
 
+@dataclass(frozen=True)
+class MediaLimit:
+    """How many images a post may carry on a network, and how large each may be."""
+
+    count: int
+    max_bytes: int
+
+
+IMAGE_TYPES = {
+    ".png": "image/png",
+    ".jpg": "image/jpeg",
+    ".jpeg": "image/jpeg",
+    ".gif": "image/gif",
+    ".webp": "image/webp",
+}
+MEDIA = {
+    # X: 4 images of at most 5 MB (docs.x.com, media best practices).
+    "twitter": MediaLimit(4, 5 * 1024 * 1024),
+    # Bluesky: 4 images of at most 1,000,000 bytes (app.bsky.embed.images, maxSize).
+    "bluesky": MediaLimit(4, 1_000_000),
+    # Mastodon: 4 attachments; 16 MB images on a default 4.x server.
+    "mastodon": MediaLimit(4, 16 * 1024 * 1024),
+    # Facebook: socialbot posts one photo with the message; Pages take photos up to 10 MB.
+    "facebook": MediaLimit(1, 10 * 1024 * 1024),
+}
+
+
 def measure(network: str, text: str) -> int:
     """The length of text as network counts it."""
     if network == "twitter":

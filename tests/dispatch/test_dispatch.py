@@ -255,3 +255,47 @@ def test_officers_are_alerted_when_a_post_fails(
     mine = [a for a in received if f"c{run}:p to network-facebook" in a["title"]]
     assert len(mine) == 1
     assert "code 190" in mine[0]["message"] and "socialbot queue retry" in mine[0]["message"]
+
+
+PNG = bytes.fromhex(
+    "89504e470d0a1a0a0000000d4948445200000001000000010806000000"
+    "1f15c4890000000d49444154789c6300010000000500010d0a2db40000000049454e44ae426082"
+)
+
+
+def test_images_go_with_the_first_part_on_every_network(
+    db: sessionmaker[Session], config: Config, tmp_path: Path, sandbox: str
+) -> None:
+    (tmp_path / "rally.png").write_bytes(PNG)
+    body = THREAD + '\n[[post.media]]\npath = "rally.png"\nalt = "Members at the rally with #GV6 placards"'
+    run = queue(db, config, tmp_path, body)
+    publishers = Publishers(config, SANDBOX_ENV, sandbox)
+    report = dispatch_round(db, publishers, "test")
+    publishers.close()
+    assert {o.state for o in report.outcomes} == {DeliveryState.SENT}, [o.message for o in report.outcomes]
+    published = record(sandbox, run)
+    for network in ("twitter", "bluesky", "mastodon", "facebook"):
+        first = next(e for e in published if e["network"] == network)
+        assert len(first["media_ids"]) == 1, (network, first)
+    assert all(not e["media_ids"] for e in published if e["text"].endswith("(2/4)")), "only the first part"
+    uploads = [e for e in control(sandbox, "GET", "published")["published"] if e.get("kind") == "media"]
+    assert {u["network"] for u in uploads} >= {"twitter", "bluesky", "mastodon", "facebook"}
+
+
+def test_media_limits_are_checked_per_network(config: Config, tmp_path: Path) -> None:
+    from socialbot.tomlfile import ConfigError
+
+    (tmp_path / "big.png").write_bytes(PNG + b"0" * 1_100_000)
+    path = tmp_path / "media.toml"
+    path.write_text(
+        'campaign = "m"\ntargets = ["network-x", "network-bluesky"]\n\n[[post]]\nkey = "p"\n'
+        'at = 2026-12-01T09:00:00\ntext = "x"\n[[post.media]]\npath = "big.png"\nalt = "A crowd"\n'
+        '[[post.media]]\npath = "missing.png"\nalt = "x"\n[[post.media]]\npath = "notes.pdf"\nalt = "x"\n'
+    )
+    with pytest.raises(ConfigError) as raised:
+        load_campaign(path, config)
+    text = "\n".join(raised.value.lines)
+    size = len(PNG) + 1_100_000
+    assert f"big.png: {size:,} bytes; Bluesky (network-bluesky) takes images up to 1,000,000 bytes" in text
+    assert "missing.png: no such file" in text and "notes.pdf: not an image type" in text
+    assert "network-x" not in text.split("big.png")[1].split("\n")[0], "X takes 5 MB"

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -12,7 +12,7 @@ import httpx
 from atproto import Client, client_utils, exceptions, models
 from atproto_client.request import Request
 
-from socialbot.networks.base import AuthFailed, Published, RateLimited, Rejected, Transient, same_text
+from socialbot.networks.base import AuthFailed, Media, Published, RateLimited, Rejected, Transient, same_text
 from socialbot.networks.credentials import secrets_for
 from socialbot.networks.routing import SandboxTransport
 
@@ -49,9 +49,18 @@ class BlueskyPublisher:
                 self.logged_in = True
             yield self.client
 
-    def publish_part(self, text: str, thread: list[str], idempotency_key: str) -> Published:
-        """createRecord with link facets, replying to the thread's root and last part."""
+    def publish_part(
+        self, text: str, thread: list[str], idempotency_key: str, media: Sequence[Media] = ()
+    ) -> Published:
+        """createRecord with link facets and images, replying to the thread's root and last part."""
         with self._session() as client:
+            embed = None
+            if media:
+                images = [
+                    models.AppBskyEmbedImages.Image(alt=m.alt, image=client.upload_blob(m.read()).blob)
+                    for m in media
+                ]
+                embed = models.AppBskyEmbedImages.Main(images=images)
             reply = None
             if thread:
                 refs = {
@@ -59,7 +68,7 @@ class BlueskyPublisher:
                     for p in client.get_posts(list({thread[0], thread[-1]})).posts
                 }
                 reply = models.AppBskyFeedPost.ReplyRef(root=refs[thread[0]], parent=refs[thread[-1]])
-            response = client.send_post(with_links(text), reply_to=reply)
+            response = client.send_post(with_links(text), reply_to=reply, embed=embed)
         return Published(
             response.uri, f"https://bsky.app/profile/{self.handle}/post/{response.uri.rsplit('/', 1)[-1]}"
         )

@@ -98,6 +98,7 @@ class BlueskySandbox:
                 Route("/xrpc/com.atproto.server.createSession", self.create_session, methods=["POST"]),
                 Route("/xrpc/com.atproto.server.refreshSession", self.refresh_session, methods=["POST"]),
                 Route("/xrpc/com.atproto.repo.createRecord", self.create_record, methods=["POST"]),
+                Route("/xrpc/com.atproto.repo.uploadBlob", self.upload_blob, methods=["POST"]),
                 Route("/xrpc/com.atproto.repo.deleteRecord", self.delete_record, methods=["POST"]),
             ]
         }
@@ -228,7 +229,11 @@ class BlueskySandbox:
             for f in record.get("facets", [])
             if f.get("features") and f["features"][0].get("$type") == "app.bsky.richtext.facet#link"
         ]
-        post = self.world.publish(account, text, reply_to=parent, links=links, meta={"record": record})
+        images = (record.get("embed") or {}).get("images") or []
+        media_ids = [i["image"]["ref"]["$link"] for i in images if isinstance(i.get("image"), dict)]
+        post = self.world.publish(
+            account, text, reply_to=parent, links=links, media_ids=media_ids, meta={"record": record}
+        )
         return json_response(
             {
                 "uri": post.id,
@@ -237,6 +242,23 @@ class BlueskySandbox:
                 "validationStatus": "valid",
             },
             headers=headers,
+        )
+
+    async def upload_blob(self, request: Request) -> Response:
+        """com.atproto.repo.uploadBlob: the raw bytes; answers the blob ref a record embeds."""
+        account, refusal = self._session_account(request)
+        if refusal or account is None:
+            return refusal or xrpc_error("AuthenticationRequired", "Authentication Required", 401)
+        data = await request.body()
+        if len(data) > 1_000_000:
+            return xrpc_error(
+                "BlobTooLarge", "This file is too large. It is 1.0MB but the maximum size is 976.56KB."
+            )
+        link = "bafkrei" + base64.b32encode(hashlib.sha256(data).digest()).decode().lower().rstrip("=")[:52]
+        mime = request.headers.get("content-type", "application/octet-stream")
+        self.world.record_media("bluesky", link, len(data), mime)
+        return json_response(
+            {"blob": {"$type": "blob", "ref": {"$link": link}, "mimeType": mime, "size": len(data)}}
         )
 
     async def delete_record(self, request: Request) -> Response:

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
 import facebook
 import requests
 
-from socialbot.networks.base import Published, Transient, same_text
+from socialbot.networks.base import Media, Published, Transient, same_text
 from socialbot.networks.credentials import secrets_for
 from socialbot.networks.facebook.collect import TIMEOUT, graph_error
 from socialbot.networks.routing import route_session
@@ -38,10 +38,17 @@ class FacebookPublisher:
         """Close the session."""
         self.graph.session.close()
 
-    def publish_part(self, text: str, thread: list[str], idempotency_key: str) -> Published:
-        """Post text to the Page's feed (Facebook gets threads whole, so there is no reply)."""
+    def publish_part(
+        self, text: str, thread: list[str], idempotency_key: str, media: Sequence[Media] = ()
+    ) -> Published:
+        """Post text to the Page's feed, or as a photo post with the first image (threads go whole)."""
         try:
-            result = self.graph.put_object(self.page, "feed", message=text)
+            if media:
+                with open(media[0].path, "rb") as image:
+                    photo = self.graph.put_photo(image=image, album_path=f"{self.page}/photos", message=text)
+                result = {"id": photo.get("post_id") or photo["id"]}
+            else:
+                result = self.graph.put_object(self.page, "feed", message=text)
         except facebook.GraphAPIError as exc:
             raise graph_error(self.page, exc) from exc
         except (requests.RequestException, ValueError) as exc:

@@ -88,6 +88,7 @@ class FacebookSandbox:
                 Route("/{version:str}/{page}/posts", self.page_posts, methods=["GET"]),
                 Route("/{version:str}/{page}/feed", self.page_posts, methods=["GET"]),
                 Route("/{version:str}/{page}/feed", self.publish, methods=["POST"]),
+                Route("/{version:str}/{page}/photos", self.publish, methods=["POST"]),
                 Route("/{version:str}/{node}", self.node, methods=["GET", "DELETE"]),
             ]
         }
@@ -222,7 +223,11 @@ class FacebookSandbox:
             )
         form = await request.form()
         message, link = str(form.get("message", "")), str(form.get("link", ""))
-        if not message and not link:
+        photo = form.get("source")
+        is_photo = request.url.path.endswith("/photos")
+        if is_photo and (photo is None or isinstance(photo, str)):
+            return graph_error(324, "(#324) Requires upload file", headers=headers)
+        if not message and not link and not is_photo:
             return graph_error(100, "(#100) Missing message or attachment", headers=headers)
         if len(message) > 63206:
             return graph_error(
@@ -237,12 +242,22 @@ class FacebookSandbox:
                 return graph_error(
                     100, "(#100) The specified scheduled publish time is invalid.", headers=headers
                 )
+        media_ids = []
+        if is_photo and photo is not None and not isinstance(photo, str):
+            data = await photo.read()
+            media_ids = [f"photo-{len(data)}-{secrets.token_hex(4)}"]
+            self.world.record_media("facebook", media_ids[0], len(data), photo.content_type or "image/jpeg")
         post = self.world.publish(
             page,
             message,
             links=[link] if link else [],
+            media_ids=media_ids,
             meta={"scheduled_publish_time": scheduled} if scheduled else None,
         )
+        if is_photo:
+            post.image = True
+            # A photo upload answers the photo's id and the feed post it made (Graph API "Page Photos").
+            return json_response({"id": str(10**15 + post.seq), "post_id": post.id}, headers=headers)
         return json_response({"id": post.id}, headers=headers)
 
 

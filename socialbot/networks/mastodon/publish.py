@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import requests
@@ -17,7 +18,7 @@ from mastodon import (
     MastodonUnauthorizedError,
 )
 
-from socialbot.networks.base import AuthFailed, Published, RateLimited, Rejected, Transient, same_text
+from socialbot.networks.base import AuthFailed, Media, Published, RateLimited, Rejected, Transient, same_text
 from socialbot.networks.credentials import secrets_for
 from socialbot.networks.html import html_to_text
 from socialbot.networks.routing import route_session
@@ -50,11 +51,22 @@ class MastodonPublisher:
         """Close the session."""
         self.client.session.close()
 
-    def publish_part(self, text: str, thread: list[str], idempotency_key: str) -> Published:
-        """Post a status; the Idempotency-Key makes a retry of the same part return the first result."""
+    def publish_part(
+        self, text: str, thread: list[str], idempotency_key: str, media: Sequence[Media] = ()
+    ) -> Published:
+        """Post a status, images uploaded first; a retry with the same Idempotency-Key returns the first."""
         with mastodon_errors(self.handle):
+            media_ids = [
+                self.client.media_post(
+                    m.read(), mime_type=m.mime_type, description=m.alt, file_name=Path(m.path).name
+                )["id"]
+                for m in media
+            ]
             status = self.client.status_post(
-                text, in_reply_to_id=thread[-1] if thread else None, idempotency_key=idempotency_key
+                text,
+                in_reply_to_id=thread[-1] if thread else None,
+                media_ids=media_ids or None,
+                idempotency_key=idempotency_key,
             )
         return Published(str(status["id"]), str(status["url"]))
 

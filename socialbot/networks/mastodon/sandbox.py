@@ -6,6 +6,7 @@ mastodon.social is served under /mastodon; other servers' API under /web/HOST/ap
 from __future__ import annotations
 
 import hashlib
+import itertools
 import re
 import time
 from datetime import UTC, datetime
@@ -55,6 +56,7 @@ class MastodonSandbox:
         self.tokens = tokens  # access token → user@server
         self.limits = RateLimits()
         self.idempotent: dict[tuple[str, str], tuple[float, dict[str, Any]]] = {}
+        self.media_ids = itertools.count(110_000_000_000_000_000)
 
     def routes(self) -> dict[str, list[BaseRoute]]:
         """The same API for mastodon.social and for every other server under /web/HOST."""
@@ -67,6 +69,8 @@ class MastodonSandbox:
                 Route(f"{prefix}/v1/statuses", self.post_status, methods=["POST"]),
                 Route(f"{prefix}/v1/statuses/{{id}}", self.status, methods=["GET", "DELETE"]),
                 Route(f"{prefix}/v1/instance", self.instance),
+                Route(f"{prefix}/v2/instance", self.instance),
+                Route(f"{prefix}/v2/media", self.upload_media, methods=["POST"]),
             ]
 
         # Other servers' API is mounted at /web/HOST/api, ahead of the websites' catch-all.
@@ -123,6 +127,8 @@ class MastodonSandbox:
                 "uri": self._server(request),
                 "title": "Sandbox Mastodon",
                 "version": "4.3.0",
+                # Since 4.3.0 the instance states its API version (docs.joinmastodon.org/entities/Instance).
+                "api_versions": {"mastodon": 2},
                 "configuration": {
                     "statuses": {"max_characters": MAX_CHARS, "characters_reserved_per_url": URL_CHARS}
                 },
@@ -176,6 +182,31 @@ class MastodonSandbox:
                 return refusal or api_error("This action is not allowed", 403)
             self.world.delete(post)
         return json_response(status_json(post, self._server(request)))
+
+    async def upload_media(self, request: Request) -> Response:
+        """POST /api/v2/media: an image (multipart "file") and its description; processed at once."""
+        account, refusal = self._user(request)
+        if refusal or account is None:
+            return refusal or api_error("The access token is invalid", 401)
+        form = await request.form()
+        upload = form.get("file")
+        if upload is None or isinstance(upload, str):
+            return api_error("Validation failed: File can't be blank", 422)
+        data = await upload.read()
+        media_id = str(next(self.media_ids))
+        self.world.record_media("mastodon", media_id, len(data), upload.content_type or "image/png")
+        host = self._server(request)
+        return json_response(
+            {
+                "id": media_id,
+                "type": "image",
+                "url": f"https://{host}/media/sandbox{media_id}.png",
+                "preview_url": f"https://{host}/media/sandbox{media_id}_small.png",
+                "description": str(form.get("description") or ""),
+                "meta": {},
+                "blurhash": None,
+            }
+        )
 
     async def post_status(self, request: Request) -> Response:
         account, refusal = self._user(request)

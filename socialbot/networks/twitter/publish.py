@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 import requests
 import tweepy
 
-from socialbot.networks.base import AuthFailed, Published, RateLimited, Rejected, Transient, same_text
+from socialbot.networks.base import AuthFailed, Media, Published, RateLimited, Rejected, Transient, same_text
 from socialbot.networks.credentials import secrets_for
 from socialbot.networks.routing import route_session
 
@@ -31,6 +32,12 @@ class TwitterPublisher:
     ) -> None:
         secret = secrets_for(key, "twitter", credentials, env)
         self.handle = handle
+        self.oauth = tweepy.OAuth1UserHandler(
+            secret["api_key"], secret["api_secret"], secret["access_token"], secret["access_token_secret"]
+        )
+        self.oauth = tweepy.OAuth1UserHandler(
+            secret["api_key"], secret["api_secret"], secret["access_token"], secret["access_token_secret"]
+        )
         self.client = tweepy.Client(
             consumer_key=secret["api_key"],
             consumer_secret=secret["api_secret"],
@@ -43,14 +50,44 @@ class TwitterPublisher:
         """Close the session."""
         self.client.session.close()
 
-    def publish_part(self, text: str, thread: list[str], idempotency_key: str) -> Published:
-        """Create the post (a reply to the previous part when there is one)."""
+    def publish_part(
+        self, text: str, thread: list[str], idempotency_key: str, media: Sequence[Media] = ()
+    ) -> Published:
+        """Create the post (a reply to the previous part when there is one), its images uploaded first."""
         with x_errors(self.handle):
+            media_ids = [self._upload(m) for m in media] or None
             response = self.client.create_tweet(
-                text=text, in_reply_to_tweet_id=thread[-1] if thread else None, user_auth=True
+                text=text,
+                in_reply_to_tweet_id=thread[-1] if thread else None,
+                media_ids=media_ids,
+                user_auth=True,
             )
         post_id = str(response.data["id"])
         return Published(post_id, f"https://x.com/{self.handle}/status/{post_id}")
+
+    def _upload(self, media: Media) -> str:
+        """POST /2/media/upload signed with tweepy's OAuth 1.0a handler (tweepy 4.17 has only v1.1)."""
+        response = self.client.session.post(
+            "https://api.x.com/2/media/upload",
+            auth=self.oauth.apply_auth(),
+            timeout=60,
+            files={"media": (Path(media.path).name, media.read(), media.mime_type)},
+            data={"media_category": "tweet_image", "media_type": media.mime_type},
+        )
+        if response.status_code == 429:
+            reset = int(response.headers.get("x-rate-limit-reset", "0")) or None
+            raise tweepy.TooManyRequests(response, reset_time=reset)
+        errors = {
+            400: tweepy.BadRequest,
+            401: tweepy.Unauthorized,
+            403: tweepy.Forbidden,
+            404: tweepy.NotFound,
+        }
+        if response.status_code >= 500:
+            raise tweepy.TwitterServerError(response)
+        if response.status_code >= 400:
+            raise errors.get(response.status_code, tweepy.BadRequest)(response)
+        return str(response.json()["data"]["id"])
 
     def find_recent(self, text: str, since: datetime) -> Published | None:
         """Our post with this text since then, from our own timeline (t.co links set aside)."""
