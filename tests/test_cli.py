@@ -173,3 +173,37 @@ def test_queue_add_show_and_cancel_from_the_command_line(tmp_path: Path) -> None
     assert cancelled.returncode == 0 and "cancel: 2 deliveries" in cancelled.stdout
     nothing = socialbot("--database-url", url, "queue", "cancel", "cli:livestream", env=SANDBOX_ENV)
     assert nothing.returncode == 2 and "no delivery" in nothing.stderr
+
+
+def test_dispatch_dry_run_posts_nothing_and_marks_sent(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'bot.db'}"
+    assert socialbot("--database-url", url, "db", "upgrade").returncode == 0
+    added = socialbot(
+        "--database-url",
+        url,
+        "queue",
+        "add",
+        "--at",
+        "2020-01-01 09:00",
+        "--to",
+        "network-x",
+        "--text",
+        "Dry run: ballots drop tomorrow.",
+        env=SANDBOX_ENV,
+    )
+    assert added.returncode == 0, added.stderr
+    # No sandbox and no network: a dry run must not try to reach anything.
+    result = socialbot(
+        "-v",
+        "--database-url",
+        url,
+        "dispatch",
+        "--dry-run",
+        "--until-idle",
+        "--interval",
+        "0",
+        env=SANDBOX_ENV,
+    )
+    assert result.returncode == 0, result.stderr
+    assert "dry-run: network-x would post: Dry run: ballots drop tomorrow." in result.stderr
+    assert ": sent" in result.stdout

@@ -152,8 +152,9 @@ def schedule_rehearse(app: App, files: tuple[Path, ...], sandbox: str | None) ->
 )
 @click.option("--until-idle", is_flag=True, help="Stop when nothing is due or being sent.")
 @click.option("--interval", default=2.0, show_default=True, help="Seconds between rounds.")
+@click.option("--dry-run", is_flag=True, help="Post nothing: log each part and mark deliveries sent.")
 @pass_app
-def dispatch(app: App, sandbox: str | None, until_idle: bool, interval: float) -> None:
+def dispatch(app: App, sandbox: str | None, until_idle: bool, interval: float, dry_run: bool) -> None:
     """Send due posts: settle what a crash left in sending, then dispatch (--until-idle: stop when done)."""
     import socket
     import time
@@ -167,7 +168,7 @@ def dispatch(app: App, sandbox: str | None, until_idle: bool, interval: float) -
     from socialbot.store import Delivery, DeliveryState
 
     sessions = session_factory(app.engine)
-    publishers = Publishers(app.config, os.environ, sandbox or sandbox_url())
+    publishers = Publishers(app.config, os.environ, sandbox or sandbox_url(), dry_run=dry_run)
     alerts = alerts_from_env(os.environ)
     worker = f"{socket.gethostname()}:{os.getpid()}"
     try:

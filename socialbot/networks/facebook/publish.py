@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
@@ -13,6 +14,8 @@ from socialbot.networks.base import Media, Published, Transient, same_text
 from socialbot.networks.credentials import secrets_for
 from socialbot.networks.facebook.collect import TIMEOUT, graph_error
 from socialbot.networks.routing import route_session
+
+URL = re.compile(r"https?://\S+")
 
 
 class FacebookPublisher:
@@ -48,7 +51,10 @@ class FacebookPublisher:
                     photo = self.graph.put_photo(image=image, album_path=f"{self.page}/photos", message=text)
                 result = {"id": photo.get("post_id") or photo["id"]}
             else:
-                result = self.graph.put_object(self.page, "feed", message=text)
+                # The first link also goes as `link`, so Facebook shows its preview card (Graph "Page Feed").
+                link = URL.search(text)
+                extra = {"link": link.group(0)} if link else {}
+                result = self.graph.put_object(self.page, "feed", message=text, **extra)
         except facebook.GraphAPIError as exc:
             raise graph_error(self.page, exc) from exc
         except (requests.RequestException, ValueError) as exc:
