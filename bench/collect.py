@@ -102,11 +102,7 @@ def naive_fetch(source: Any, base: str, session: requests.Session) -> None:
     if source.network == "rss":
         feedparser.parse(session.get(source.locator, timeout=10).content)
     elif source.network == "twitter":
-        client = (
-            tweepy.Client(bearer_token="bench", session=None)
-            if False
-            else tweepy.Client(bearer_token="bench")
-        )
+        client = tweepy.Client(bearer_token="bench")
         client.session = session
         user = client.get_user(username=source.locator).data
         client.get_users_tweets(user.id, max_results=20)
