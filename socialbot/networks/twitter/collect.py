@@ -7,38 +7,29 @@ newest `first_fetch` posts and every later one asks for posts after since_id, ne
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import UTC, datetime
-from typing import Any, Literal
+from datetime import datetime
+from typing import Any
 
-import requests
 import tweepy
 
 from socialbot.networks.base import (
     AuthFailed,
     Fetched,
     Post,
-    RateLimited,
     Rejected,
     SourceRef,
-    Transient,
     secret_fingerprint,
 )
 from socialbot.networks.links import canonical_url
 from socialbot.networks.per_thread import PerThread
 from socialbot.networks.routing import route_session
 from socialbot.networks.twitter import TwitterSettings
+from socialbot.networks.twitter.errors import x_errors
 
 TWEET_FIELDS = ["created_at", "entities", "attachments", "referenced_tweets", "conversation_id", "author_id"]
 EXPANSIONS = ["attachments.media_keys"]
 MEDIA_FIELDS = ["url", "preview_image_url", "width", "height", "alt_text", "type"]
 MAX_PAGES = 10
-# X's answers when the app's plan does not include reading timelines (e.g. the free tier).
-TIER_MARKERS = (
-    "client-not-enrolled",
-    "access to a subset of X API",
-    "not have access",
-    "Unsupported Authentication",
-)
 
 
 class TwitterCollector:
@@ -71,7 +62,9 @@ class TwitterCollector:
         if not self.token:
             raise AuthFailed(f"twitter: environment variable {self.settings.bearer_token_env} is not set")
         requests_made = 0
-        with translated_errors(source.locator):
+        with x_errors(
+            source.locator, "the bearer token was refused (401): renew it", "cannot read timelines"
+        ):
             user_id = source.platform_id
             if not user_id:
                 user_id, requests_made = self._resolve(source.locator), 1
@@ -118,46 +111,6 @@ class TwitterCollector:
             if not token or not since_id:
                 break
         return tweets, {"media": media}, newest, pages
-
-
-class translated_errors:  # noqa: N801 - used as a `with` block, like contextlib's helpers
-    """Turn tweepy's and requests' exceptions into socialbot's network errors."""
-
-    def __init__(self, handle: str) -> None:
-        self.handle = handle
-
-    def __enter__(self) -> None:
-        return None
-
-    def __exit__(
-        self, kind: type[BaseException] | None, exc: BaseException | None, tb: Any
-    ) -> Literal[False]:
-        if exc is None or isinstance(exc, (AuthFailed, Rejected, Transient)):
-            return False
-        where = f"twitter: @{self.handle}"
-        if isinstance(exc, tweepy.TooManyRequests):
-            reset = datetime.fromtimestamp(exc.reset_time, UTC) if exc.reset_time else datetime.now(UTC)
-            raise RateLimited(f"{where}: rate limited until {reset:%H:%M:%S} UTC", reset) from exc
-        if isinstance(exc, tweepy.Unauthorized):
-            raise AuthFailed(f"{where}: the bearer token was refused (401): renew it") from exc
-        if isinstance(exc, tweepy.Forbidden):
-            text = str(exc)
-            if any(marker in text for marker in TIER_MARKERS):
-                raise AuthFailed(
-                    f"{where}: your X API access tier cannot read timelines ({text.splitlines()[-1]})"
-                ) from exc
-            raise Rejected(f"{where}: forbidden: {text.splitlines()[-1]}", "forbidden") from exc
-        if isinstance(exc, tweepy.NotFound):
-            raise Rejected(f"{where}: not found", "not found") from exc
-        if isinstance(exc, tweepy.TwitterServerError):
-            raise Transient(f"{where}: X server error {exc.response.status_code}") from exc
-        if isinstance(exc, requests.Timeout):
-            raise Transient(f"{where}: no answer in time") from exc
-        if isinstance(exc, (requests.RequestException, ValueError)):
-            raise Transient(f"{where}: {type(exc).__name__}: {exc}") from exc
-        if isinstance(exc, tweepy.HTTPException):
-            raise Rejected(f"{where}: HTTP {exc.response.status_code}", "http error") from exc
-        return False
 
 
 def tweet_to_post(tweet: dict[str, Any], includes: dict[str, Any], handle: str) -> Post:

@@ -2,21 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping, Sequence
-from contextlib import contextmanager
-from datetime import UTC, datetime
+from collections.abc import Mapping, Sequence
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-import requests
 import tweepy
 
-from socialbot.networks.base import AuthFailed, Media, Published, RateLimited, Rejected, Transient, same_text
+from socialbot.networks.base import Media, Published, same_text
 from socialbot.networks.credentials import secrets_for
 from socialbot.networks.routing import route_session
-
-# X's 2026 rule for self-serve plans: API replies only where the author mentioned you.
-REPLY_REFUSED = "Reply to this conversation is not allowed"
+from socialbot.networks.twitter.errors import x_errors
 
 
 class TwitterPublisher:
@@ -54,7 +50,7 @@ class TwitterPublisher:
         self, text: str, thread: list[str], idempotency_key: str, media: Sequence[Media] = ()
     ) -> Published:
         """Create the post (a reply to the previous part when there is one), its images uploaded first."""
-        with x_errors(self.handle):
+        with x_errors(self.handle, "X refused the credentials (401)", "cannot post"):
             media_ids = [self._upload(m) for m in media] or None
             response = self.client.create_tweet(
                 text=text,
@@ -91,37 +87,13 @@ class TwitterPublisher:
 
     def find_recent(self, text: str, since: datetime) -> Published | None:
         """Our post with this text since then, from our own timeline (t.co links set aside)."""
-        with x_errors(self.handle):
+        with x_errors(self.handle, "X refused the credentials (401)", "cannot post"):
             me = self.client.get_me(user_auth=True).data
             page = self.client.get_users_tweets(me.id, start_time=since, max_results=100, user_auth=True)
         for tweet in page.data or []:
             if same_text(tweet.text, text):
                 return Published(str(tweet.id), f"https://x.com/{self.handle}/status/{tweet.id}")
         return None
-
-
-@contextmanager
-def x_errors(handle: str) -> Iterator[None]:
-    """tweepy's and requests' exceptions as socialbot's network errors."""
-    where = f"twitter: @{handle}"
-    try:
-        yield
-    except tweepy.TooManyRequests as exc:
-        reset = datetime.fromtimestamp(exc.reset_time, UTC) if exc.reset_time else datetime.now(UTC)
-        raise RateLimited(f"{where}: rate limited until {reset:%H:%M:%S} UTC", reset) from exc
-    except tweepy.Unauthorized as exc:
-        raise AuthFailed(f"{where}: X refused the credentials (401)") from exc
-    except tweepy.Forbidden as exc:
-        detail = str(exc).splitlines()[-1]
-        if REPLY_REFUSED in detail:
-            raise Rejected(
-                f"{where}: X refused the thread's next part as a reply: {detail}", "reply refused"
-            ) from exc
-        raise Rejected(f"{where}: {detail}", "duplicate" if "duplicate" in detail else "forbidden") from exc
-    except (tweepy.BadRequest, tweepy.NotFound) as exc:
-        raise Rejected(f"{where}: {str(exc).splitlines()[-1]}", "bad request") from exc
-    except (tweepy.TwitterServerError, requests.RequestException, ValueError) as exc:
-        raise Transient(f"{where}: {type(exc).__name__}: {exc}") from exc
 
 
 def make_publisher(
