@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Any
 
 import facebook
@@ -18,24 +18,17 @@ from socialbot.networks.base import (
     AuthFailed,
     Fetched,
     Post,
-    RateLimited,
-    Rejected,
     SourceRef,
-    Transient,
     secret_fingerprint,
 )
 from socialbot.networks.facebook import FacebookSettings
+from socialbot.networks.facebook.errors import TIMEOUT, graph_errors
 from socialbot.networks.links import canonical_url
 from socialbot.networks.per_thread import PerThread
 from socialbot.networks.routing import route_session
 
 FIELDS = "message,created_time,updated_time,permalink_url,full_picture,attachments,from"
 MAX_PAGES = 10
-TIMEOUT = 15
-# Graph error codes (developers.facebook.com/docs/graph-api/guides/error-handling).
-AUTH_CODES = {102, 190, 10, 200, 299}
-RATE_CODES = {4, 17, 32, 613, 80001}
-RETRY_CODES = {1, 2}
 
 
 class FacebookCollector:
@@ -77,7 +70,7 @@ class FacebookCollector:
             args["since"] = str(int(source.cursor) + 1)
         items: list[dict[str, Any]] = []
         pages = 0
-        try:
+        with graph_errors(source.locator):
             while pages < MAX_PAGES:
                 page = self._graph().get_connections(source.locator, "posts", **args)
                 pages += 1
@@ -86,33 +79,10 @@ class FacebookCollector:
                 if not source.cursor or not page.get("paging", {}).get("next") or not after:
                     break
                 args["after"] = after
-        except facebook.GraphAPIError as exc:
-            raise graph_error(source.locator, exc) from exc
-        except requests.Timeout as exc:
-            raise Transient(f"facebook: {source.locator}: no answer within {TIMEOUT}s") from exc
-        except (requests.RequestException, ValueError, KeyError) as exc:
-            raise Transient(f"facebook: {source.locator}: {type(exc).__name__}: {exc}") from exc
         posts = [page_post(item, source.locator) for item in items]
         newest = max((p.published_at for p in posts), default=None)
         cursor = str(int(newest.timestamp())) if newest else source.cursor
         return Fetched(posts, cursor=cursor, requests=pages)
-
-
-def graph_error(page: str, exc: facebook.GraphAPIError) -> Exception:
-    """The socialbot error for a Graph error code."""
-    code = getattr(exc, "code", None)
-    where = f"facebook: {page}"
-    message = str(exc.message if hasattr(exc, "message") else exc)
-    if code in AUTH_CODES:
-        return AuthFailed(f"{where}: the token was refused (code {code}): {message}; renew it")
-    if code in RATE_CODES:
-        # Graph gives no reset time; its documented advice is to back off, typically for an hour or less.
-        return RateLimited(
-            f"{where}: rate limited (code {code}): {message}", datetime.now(UTC) + timedelta(minutes=15)
-        )
-    if code in RETRY_CODES or code is None:
-        return Transient(f"{where}: {message}")
-    return Rejected(f"{where}: {message} (code {code})", f"code {code}")
 
 
 def page_post(item: dict[str, Any], page: str) -> Post:

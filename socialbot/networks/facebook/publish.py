@@ -10,9 +10,9 @@ from typing import Any
 import facebook
 import requests
 
-from socialbot.networks.base import Media, Published, Transient, same_text
+from socialbot.networks.base import Media, Published, same_text
 from socialbot.networks.credentials import secrets_for
-from socialbot.networks.facebook.collect import TIMEOUT, graph_error
+from socialbot.networks.facebook.errors import TIMEOUT, graph_errors
 from socialbot.networks.routing import route_session
 
 URL = re.compile(r"https?://\S+")
@@ -45,7 +45,7 @@ class FacebookPublisher:
         self, text: str, thread: list[str], idempotency_key: str, media: Sequence[Media] = ()
     ) -> Published:
         """Post text to the Page's feed, or as a photo post with the first image (threads go whole)."""
-        try:
+        with graph_errors(self.page):
             if media:
                 with open(media[0].path, "rb") as image:
                     photo = self.graph.put_photo(image=image, album_path=f"{self.page}/photos", message=text)
@@ -55,16 +55,12 @@ class FacebookPublisher:
                 link = URL.search(text)
                 extra = {"link": link.group(0)} if link else {}
                 result = self.graph.put_object(self.page, "feed", message=text, **extra)
-        except facebook.GraphAPIError as exc:
-            raise graph_error(self.page, exc) from exc
-        except (requests.RequestException, ValueError) as exc:
-            raise Transient(f"facebook: {self.page}: {type(exc).__name__}: {exc}") from exc
         post_id = str(result["id"])
         return Published(post_id, f"https://www.facebook.com/{post_id}")
 
     def find_recent(self, text: str, since: datetime) -> Published | None:
         """The Page's post with this message since then."""
-        try:
+        with graph_errors(self.page):
             page = self.graph.get_connections(
                 self.page,
                 "posts",
@@ -72,10 +68,6 @@ class FacebookPublisher:
                 limit=100,
                 since=str(int(since.timestamp())),
             )
-        except facebook.GraphAPIError as exc:
-            raise graph_error(self.page, exc) from exc
-        except (requests.RequestException, ValueError) as exc:
-            raise Transient(f"facebook: {self.page}: {type(exc).__name__}: {exc}") from exc
         for post in page.get("data", []):
             if same_text(post.get("message", ""), text):
                 return Published(
