@@ -97,23 +97,20 @@ class TwitterSandbox:
 
     # Authentication and limits --------------------------------------------------------------
 
-    def _caller(self, request: Request, write: bool) -> tuple[str | None, Response | None]:
-        """Who is calling (a token), or the answer X gives when it may not."""
+    def _caller(self, request: Request, write: bool) -> str | Response:
+        """Who is calling (its token), or the answer X gives when it may not."""
         header = request.headers.get("authorization")
         oauth = oauth1_params(header)
         if oauth:
-            problem = token_problem(oauth["oauth_token"]) or token_problem(oauth["oauth_consumer_key"])
-            return (
-                (None, json_response(UNAUTHORIZED, 401))
-                if problem
-                else ("user:" + oauth["oauth_token"], None)
-            )
+            if token_problem(oauth["oauth_token"]) or token_problem(oauth["oauth_consumer_key"]):
+                return json_response(UNAUTHORIZED, 401)
+            return "user:" + oauth["oauth_token"]
         token = bearer_token(header)
         if token_problem(token):
-            return None, json_response(UNAUTHORIZED, 401)
+            return json_response(UNAUTHORIZED, 401)
         if write:
-            return None, json_response(APP_ONLY_FORBIDDEN, 403)
-        return "app:" + str(token), None
+            return json_response(APP_ONLY_FORBIDDEN, 403)
+        return "app:" + str(token)
 
     def _limited(self, endpoint: str, caller: str, limit: int) -> tuple[dict[str, str], Response | None]:
         window = self.limits.take(endpoint, caller, limit, WINDOW)
@@ -134,9 +131,9 @@ class TwitterSandbox:
     # Users ----------------------------------------------------------------------------------
 
     async def user_by_username(self, request: Request) -> Response:
-        caller, refusal = self._caller(request, write=False)
-        if refusal or caller is None:
-            return refusal or json_response(UNAUTHORIZED, 401)
+        caller = self._caller(request, write=False)
+        if isinstance(caller, Response):
+            return caller
         headers, limited = self._limited("users/by/username", caller, 900)
         if limited:
             return limited
@@ -148,9 +145,9 @@ class TwitterSandbox:
         return json_response({"data": user_json(account)}, headers=headers)
 
     async def users_by(self, request: Request) -> Response:
-        caller, refusal = self._caller(request, write=False)
-        if refusal or caller is None:
-            return refusal or json_response(UNAUTHORIZED, 401)
+        caller = self._caller(request, write=False)
+        if isinstance(caller, Response):
+            return caller
         names = [n for n in request.query_params.get("usernames", "").split(",") if n]
         found = [self.world.account("twitter", n) for n in names]
         body: dict[str, Any] = {}
@@ -162,17 +159,17 @@ class TwitterSandbox:
         return json_response(body)
 
     async def me(self, request: Request) -> Response:
-        caller, refusal = self._caller(request, write=True)
-        if refusal or caller is None:
-            return refusal or json_response(UNAUTHORIZED, 401)
+        caller = self._caller(request, write=True)
+        if isinstance(caller, Response):
+            return caller
         return json_response({"data": user_json(self._user_account(caller))})
 
     # Timelines ------------------------------------------------------------------------------
 
     async def user_tweets(self, request: Request) -> Response:
-        caller, refusal = self._caller(request, write=False)
-        if refusal or caller is None:
-            return refusal or json_response(UNAUTHORIZED, 401)
+        caller = self._caller(request, write=False)
+        if isinstance(caller, Response):
+            return caller
         headers, limited = self._limited("users/:id/tweets", caller, READ_LIMIT)
         if limited:
             return limited
@@ -225,9 +222,9 @@ class TwitterSandbox:
         return json_response(body, headers=headers)
 
     async def tweet_lookup(self, request: Request) -> Response:
-        caller, refusal = self._caller(request, write=False)
-        if refusal or caller is None:
-            return refusal or json_response(UNAUTHORIZED, 401)
+        caller = self._caller(request, write=False)
+        if isinstance(caller, Response):
+            return caller
         post = self.world.post("twitter", str(request.path_params["id"]))
         if post is None:
             tweet_id = str(request.path_params["id"])
@@ -254,9 +251,9 @@ class TwitterSandbox:
     # Writing --------------------------------------------------------------------------------
 
     async def create_tweet(self, request: Request) -> Response:
-        caller, refusal = self._caller(request, write=True)
-        if refusal or caller is None:
-            return refusal or json_response(UNAUTHORIZED, 401)
+        caller = self._caller(request, write=True)
+        if isinstance(caller, Response):
+            return caller
         headers, limited = self._limited("POST /2/tweets", caller, WRITE_LIMIT)
         if limited:
             return limited
@@ -336,9 +333,9 @@ class TwitterSandbox:
         return None
 
     async def delete_tweet(self, request: Request) -> Response:
-        caller, refusal = self._caller(request, write=True)
-        if refusal or caller is None:
-            return refusal or json_response(UNAUTHORIZED, 401)
+        caller = self._caller(request, write=True)
+        if isinstance(caller, Response):
+            return caller
         post = self.world.post("twitter", str(request.path_params["id"]))
         if post is None or post.account is not self._user_account(caller):
             return json_response({"data": {"deleted": False}})
@@ -391,9 +388,9 @@ class TwitterSandbox:
 
     async def media_upload_v2(self, request: Request) -> Response:
         """v2 POST /2/media/upload (one-shot multipart), signed with OAuth 1.0a user context."""
-        caller, refusal = self._caller(request, write=True)
-        if refusal or caller is None:
-            return refusal or json_response(UNAUTHORIZED, 401)
+        caller = self._caller(request, write=True)
+        if isinstance(caller, Response):
+            return caller
         form = await request.form()
         upload = form.get("media")
         if upload is None or isinstance(upload, str):
