@@ -26,12 +26,13 @@ from sqlalchemy import Engine, text
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session, sessionmaker
 
-from socialbot.collect.round import collect_round
+from socialbot.collect.round import collect_round, make_collectors
 from socialbot.config import Config
 from socialbot.dispatch.alerts import Alerts, alerts_from_env
 from socialbot.dispatch.publishers import Publishers
 from socialbot.dispatch.reconcile import reconcile_sending
 from socialbot.dispatch.run import dispatch_round
+from socialbot.networks.base import Collector
 
 log = logging.getLogger("socialbot.scheduler")
 DISPATCH_EVERY = 2
@@ -52,6 +53,9 @@ class Runtime:
     publishers: Publishers
     alerts: Alerts
     worker: str
+    # Kept across rounds: HTTP sessions stay open, and clients (atproto's builds hundreds of model
+    # classes) and any feed-parser processes are made once per process, not once per round.
+    collectors: Mapping[str, Collector] | None = None
 
 
 RUNTIME: Runtime | None = None
@@ -62,7 +66,11 @@ def collection_job() -> None:
     runtime = _runtime()
     try:
         report = collect_round(
-            runtime.sessions, runtime.config, env=runtime.env, sandbox_url=runtime.sandbox_url
+            runtime.sessions,
+            runtime.config,
+            env=runtime.env,
+            sandbox_url=runtime.sandbox_url,
+            collectors=runtime.collectors,
         )
     except Exception:
         log.exception("collect: the round failed")
@@ -150,6 +158,8 @@ class Jobs:
         self.leader.release()
         if RUNTIME is not None:
             RUNTIME.publishers.close()
+            for collector in (RUNTIME.collectors or {}).values():
+                collector.close()
 
 
 def start_scheduler(
@@ -171,6 +181,7 @@ def start_scheduler(
         Publishers(config, env, sandbox_url),
         alerts,
         f"{socket.gethostname()}:{os.getpid()}",
+        make_collectors(config, env, sandbox_url) if collect else None,
     )
     scheduler = BackgroundScheduler(
         timezone=UTC, jobstores={"default": SQLAlchemyJobStore(engine=engine, tablename=JOBS_TABLE)}
