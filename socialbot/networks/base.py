@@ -6,7 +6,7 @@ import hashlib
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, Protocol
 
 from pydantic import BaseModel, ConfigDict
@@ -179,6 +179,12 @@ def same_text(a: str, b: str) -> bool:
         return " ".join(re.sub(r"https?://\S+", "", text).split())
 
     return normal(a) == normal(b)
+
+
+def made_since(created: datetime, since: datetime) -> bool:
+    """Whether a post made at created is from since on, with a second's slack: platforms round
+    their timestamps to the second, and a post made in since's own second still counts."""
+    return created >= since - timedelta(seconds=1)
 
 
 def secret_fingerprint(*values: str | None) -> str:

@@ -12,7 +12,16 @@ import httpx
 from atproto import Client, client_utils, exceptions, models
 from atproto_client.request import Request
 
-from socialbot.networks.base import AuthFailed, Media, Published, RateLimited, Rejected, Transient, same_text
+from socialbot.networks.base import (
+    AuthFailed,
+    Media,
+    Published,
+    RateLimited,
+    Rejected,
+    Transient,
+    made_since,
+    same_text,
+)
 from socialbot.networks.credentials import secrets_for
 from socialbot.networks.routing import SandboxTransport
 
@@ -69,9 +78,11 @@ class BlueskyPublisher:
                 }
                 reply = models.AppBskyFeedPost.ReplyRef(root=refs[thread[0]], parent=refs[thread[-1]])
             response = client.send_post(with_links(text), reply_to=reply, embed=embed)
-        return Published(
-            response.uri, f"https://bsky.app/profile/{self.handle}/post/{response.uri.rsplit('/', 1)[-1]}"
-        )
+        return self._published(response.uri)
+
+    def _published(self, uri: str) -> Published:
+        """The post at this AT URI, with its bsky.app address."""
+        return Published(uri, f"https://bsky.app/profile/{self.handle}/post/{uri.rsplit('/', 1)[-1]}")
 
     def find_recent(self, text: str, since: datetime) -> Published | None:
         """Our post with this text since then, from our author feed."""
@@ -79,9 +90,8 @@ class BlueskyPublisher:
             feed = client.get_author_feed(actor=self.handle, limit=100)
         for item in feed.feed:
             created = datetime.fromisoformat(item.post.record.created_at.replace("Z", "+00:00"))
-            if created >= since - timedelta(seconds=1) and same_text(item.post.record.text, text):
-                rkey = item.post.uri.rsplit("/", 1)[-1]
-                return Published(item.post.uri, f"https://bsky.app/profile/{self.handle}/post/{rkey}")
+            if made_since(created, since) and same_text(item.post.record.text, text):
+                return self._published(item.post.uri)
         return None
 
 

@@ -18,7 +18,16 @@ from mastodon import (
     MastodonUnauthorizedError,
 )
 
-from socialbot.networks.base import AuthFailed, Media, Published, RateLimited, Rejected, Transient, same_text
+from socialbot.networks.base import (
+    AuthFailed,
+    Media,
+    Published,
+    RateLimited,
+    Rejected,
+    Transient,
+    made_since,
+    same_text,
+)
 from socialbot.networks.credentials import secrets_for
 from socialbot.networks.html import html_to_text
 from socialbot.networks.routing import route_session
@@ -78,7 +87,7 @@ class MastodonPublisher:
         for status in statuses:
             created = status["created_at"]
             created = created if isinstance(created, datetime) else datetime.fromisoformat(str(created))
-            if created.astimezone(UTC) >= since - timedelta(seconds=1) and same_text(
+            if made_since(created.astimezone(UTC), since) and same_text(
                 html_to_text(status["content"]), text
             ):
                 return Published(str(status["id"]), str(status["url"]))
