@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import importlib
-import importlib.util
 import os
 import threading
 import time
@@ -19,7 +17,7 @@ from sqlalchemy.orm import Session, joinedload, sessionmaker
 from socialbot.collect.report import RoundReport, SourceOutcome, Task
 from socialbot.collect.store import PLACEHOLDER_REASON, count_dry, store_batch
 from socialbot.config import Config
-from socialbot.networks import NETWORKS
+from socialbot.networks import NETWORKS, network_parts
 from socialbot.networks.base import (
     Collector,
     Fetched,
@@ -37,15 +35,10 @@ WRITE_BATCH = 100
 
 def make_collectors(config: Config, env: Mapping[str, str], sandbox_url: str | None) -> dict[str, Collector]:
     """One collector per registered network that can collect (its folder has collect.py)."""
-    collectors: dict[str, Collector] = {}
-    for name in NETWORKS:
-        module_name = f"socialbot.networks.{name}.collect"
-        # A network without collect.py publishes only; any other import failure is a real error.
-        if importlib.util.find_spec(module_name) is None:
-            continue
-        module = importlib.import_module(module_name)
-        collectors[name] = module.make_collector(config.network(name), env, sandbox_url)
-    return collectors
+    return {
+        name: module.make_collector(config.network(name), env, sandbox_url)
+        for name, module in network_parts("collect").items()
+    }
 
 
 def collect_round(

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import importlib
 import logging
 import threading
 from collections.abc import Mapping, Sequence
 from datetime import datetime
 
 from socialbot.config import Config
+from socialbot.networks import network_part
 from socialbot.networks.base import AuthFailed, Media, Published, Publisher
 
 log = logging.getLogger("socialbot.dispatch")
@@ -37,8 +37,7 @@ class Publishers:
                 if self.dry_run:
                     self.made[key] = DryRun(key)
                     return self.made[key]
-                module = importlib.import_module(f"socialbot.networks.{account.network}.publish")
-                self.made[key] = module.make_publisher(
+                self.made[key] = network_part(account.network, "publish").make_publisher(
                     account.key,
                     account.handle,
                     account.credentials,

@@ -1,5 +1,9 @@
 """The registry of networks: adding one is a new folder here and one line below."""
 
+import importlib
+import importlib.util
+from types import ModuleType
+
 from socialbot.networks import bluesky, facebook, mastodon, rss, twitter
 from socialbot.networks.base import NetworkInfo
 
@@ -9,6 +13,21 @@ NETWORKS: dict[str, NetworkInfo] = {}
 def register(info: NetworkInfo) -> None:
     """Make a network known to config validation, collection and publishing."""
     NETWORKS[info.name] = info
+
+
+def network_part(name: str, part: str) -> ModuleType:
+    """A network's collect, publish or sandbox module: socialbot.networks.<name>.<part>."""
+    return importlib.import_module(f"{__name__}.{name}.{part}")
+
+
+def network_parts(part: str) -> dict[str, ModuleType]:
+    """That part of every registered network whose folder has it (a network without collect.py
+    publishes only); any other import failure is a real error."""
+    return {
+        name: network_part(name, part)
+        for name in NETWORKS
+        if importlib.util.find_spec(f"{__name__}.{name}.{part}") is not None
+    }
 
 
 register(twitter.NETWORK)

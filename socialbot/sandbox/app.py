@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib
 from collections.abc import Mapping
 from datetime import datetime
 from pathlib import Path
@@ -14,7 +13,7 @@ from starlette.middleware import Middleware
 from starlette.routing import BaseRoute, Mount
 
 from socialbot.config import Config
-from socialbot.networks import NETWORKS
+from socialbot.networks import NETWORKS, network_part
 from socialbot.networks.routing import sandbox_prefixes
 from socialbot.sandbox.control import Control
 from socialbot.sandbox.faults import FaultMiddleware, Faults, Stats
@@ -31,7 +30,7 @@ IDENTIFYING_CREDENTIAL = {
 
 def sandbox_modules() -> dict[str, ModuleType]:
     """Each registered network's sandbox.py: adding a network adds its imitation too."""
-    return {name: importlib.import_module(f"socialbot.networks.{name}.sandbox") for name in NETWORKS}
+    return {name: network_part(name, "sandbox") for name in NETWORKS}
 
 
 def world_sources(config: Config) -> list[tuple[str, str, str, str]]:
