@@ -29,7 +29,6 @@ lint: $(STAMP)
 
 # Benchmarks print ratios measured side by side; they are never part of `make test`.
 bench: $(STAMP)
-	$(BIN)/python -m pip install --quiet -e '.[test,bench]'
 	@set -e; found=0; for script in bench/*.py; do \
 		[ -e "$$script" ] || continue; found=1; echo "== $$script"; $(BIN)/python "$$script"; \
 	done; [ $$found = 1 ] || echo "no benchmarks yet"

@@ -26,16 +26,38 @@ from socialbot.store.sync import sync_config
 @click.option(
     "--no-collect", is_flag=True, help="Run no collection rounds (the feed and dispatch still run)."
 )
+@click.option(
+    "--web-workers",
+    type=click.IntRange(min=1),
+    default=1,
+    show_default=True,
+    envvar="SOCIALBOT_WEB_WORKERS",
+    # One worker answers a cached feed tens of thousands of times a second (bench/feed.py); more
+    # help on machines with cores to spare beyond collection and dispatch.
+    help="Web server processes [env SOCIALBOT_WEB_WORKERS].",
+)
 @pass_app
-def run(app: App, host: str, port: int, sandbox: str | None, with_sandbox: bool, no_collect: bool) -> None:
+def run(
+    app: App,
+    host: str,
+    port: int,
+    sandbox: str | None,
+    with_sandbox: bool,
+    no_collect: bool,
+    web_workers: int,
+) -> None:
     """Run the bot: migrate, load feeds.toml and campaigns, collect, dispatch due posts, serve the feed."""
+    import signal
     from contextlib import ExitStack
 
     from socialbot.networks.routing import sandbox_url
     from socialbot.sandbox.process import running_sandbox
     from socialbot.scheduler import start_scheduler
-    from socialbot.web.app import create_app
-    from socialbot.web.server import serve_web
+    from socialbot.web.server import running_web
+
+    # `docker stop` and service managers send SIGTERM: unwind as for Ctrl-C, so the scheduler
+    # stops cleanly and the web server and sandbox processes are not left behind.
+    signal.signal(signal.SIGTERM, _stop)
 
     upgrade(app.engine)
     sessions = session_factory(app.engine)
@@ -52,10 +74,19 @@ def run(app: App, host: str, port: int, sandbox: str | None, with_sandbox: bool,
             click.echo(f"sandbox: {url} (what the bot publishes: {url}/_sandbox/published.html)")
         jobs = start_scheduler(app.engine, sessions, app.config, os.environ, url, collect=not no_collect)
         stack.callback(jobs.stop)
+        web = stack.enter_context(running_web(app.config, host, port, web_workers, os.environ))
         click.echo(
             f"socialbot: the feed at http://{host}:{port}/whats-new, the demo page at http://{host}:{port}/demo"
         )
-        serve_web(create_app(app.config, sessions), host, port)
+        try:
+            code = web.wait()
+        except KeyboardInterrupt:
+            return
+        raise click.ClickException(f"the web server stopped unexpectedly (exit code {code})")
+
+
+def _stop(signum: int, frame: Any) -> None:
+    raise KeyboardInterrupt
 
 
 def _sync_shipped_campaigns(app: App, sessions: Any) -> list[str]:

@@ -1,12 +1,15 @@
-"""Current cached feed answers, sent straight from ASGI: no request objects, no middleware layers.
+"""Current cached feed answers, sent with no request objects and no middleware layers.
 
 Most requests for a feed ask for what the cache already holds; bench/feed.py measured the full
 Starlette path (routing, request, response, two middlewares) at a small fraction of what a static
-file server does with the same bytes. Everything else falls through to the app.
+file server does with the same bytes. `CachedFeeds.answer` decides from a handful of request
+fields; `CachedFeeds` sends it over ASGI (uvicorn, tests) and socialbot/web/rsgi.py over granian's
+RSGI. Everything else falls through to the app.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from urllib.parse import parse_qsl
 
 from starlette.types import ASGIApp, Receive, Scope, Send
@@ -18,6 +21,23 @@ from socialbot.web.feed import FeedSite
 MEMO = 4096
 
 
+@dataclass(frozen=True)
+class Headers:
+    """One answer's headers, in both forms the servers take."""
+
+    raw: list[tuple[bytes, bytes]]
+    text: list[tuple[str, str]]
+
+
+@dataclass(frozen=True)
+class Answer:
+    """A cached answer ready to send."""
+
+    status: int
+    headers: Headers
+    body: bytes
+
+
 class CachedFeeds:
     """ASGI middleware answering GET/HEAD for a cached, current feed page."""
 
@@ -27,59 +47,67 @@ class CachedFeeds:
         self.extra = extra_headers
         self.kinds = {path: kind for kind, path in site.paths().items()}
         self.keys: dict[tuple[object, ...], tuple[object, ...]] = {}
-        self.header_lists: dict[tuple[object, ...], list[tuple[bytes, bytes]]] = {}
+        self.header_lists: dict[tuple[object, ...], Headers] = {}
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         kind = self.kinds.get(scope["path"]) if scope["type"] == "http" else None
-        if kind is None or scope["method"] not in ("GET", "HEAD"):
+        answer = None
+        if kind is not None and scope["method"] in ("GET", "HEAD"):
+            headers = dict(scope["headers"])
+            answer = self.answer(
+                kind,
+                scope["query_string"],
+                base_url(scope, headers),
+                headers.get(b"if-none-match", b"").decode("latin-1"),
+                b"gzip" in headers.get(b"accept-encoding", b""),
+            )
+        if answer is None:
             await self.app(scope, receive, send)
             return
-        headers = dict(scope["headers"])
-        key = self._key(kind, scope, headers)
+        await send({"type": "http.response.start", "status": answer.status, "headers": answer.headers.raw})
+        body = b"" if scope["method"] == "HEAD" else answer.body
+        await send({"type": "http.response.body", "body": body})
+
+    def answer(
+        self, kind: str, query_string: bytes | str, base: str, if_none_match: str, gzip_ok: bool
+    ) -> Answer | None:
+        """The cached answer to a GET of this feed, or None when the app must build it."""
+        key = self._key(kind, query_string, base)
         built = self.site.cache.peek(key)
         if built is None:
-            await self.app(scope, receive, send)
-            return
-        gzipped = b"gzip" in headers.get(b"accept-encoding", b"")
-        if built.etag.encode() in headers.get(b"if-none-match", b""):
-            await send(
-                {"type": "http.response.start", "status": 304, "headers": self._headers(built, kind, None)}
-            )
-            await send({"type": "http.response.body", "body": b""})
-            return
-        body = built.gzipped if gzipped else built.body
-        await send(
-            {"type": "http.response.start", "status": 200, "headers": self._headers(built, kind, gzipped)}
-        )
-        await send({"type": "http.response.body", "body": b"" if scope["method"] == "HEAD" else body})
+            return None
+        if if_none_match and built.etag in if_none_match:
+            return Answer(304, self._headers(built, kind, None), b"")
+        return Answer(200, self._headers(built, kind, gzip_ok), built.gzipped if gzip_ok else built.body)
 
-    def _key(self, kind: str, scope: Scope, headers: dict[bytes, bytes]) -> tuple[object, ...]:
+    def _key(self, kind: str, query_string: bytes | str, base: str) -> tuple[object, ...]:
         # The same few URLs are asked for again and again: parse each once.
-        raw = (kind, scope["query_string"], headers.get(b"host"), scope.get("scheme"))
+        raw = (kind, query_string, base)
         key = self.keys.get(raw)
         if key is None:
-            query = dict(parse_qsl(scope["query_string"].decode("latin-1"), keep_blank_values=True))
-            key = self.site.key(kind, query, base_url(scope, headers))[0]
+            text = query_string.decode("latin-1") if isinstance(query_string, bytes) else query_string
+            key = self.site.key(kind, dict(parse_qsl(text, keep_blank_values=True)), base)[0]
             if len(self.keys) > MEMO:
                 self.keys.clear()
             self.keys[raw] = key
         return key
 
-    def _headers(self, built: Built, kind: str, gzipped: bool | None) -> list[tuple[bytes, bytes]]:
+    def _headers(self, built: Built, kind: str, gzipped: bool | None) -> Headers:
         memo = (built.etag, kind, gzipped)
         found = self.header_lists.get(memo)
         if found is None:
-            found = [(k.lower().encode(), v.encode()) for k, v in self.site.headers(built, kind).items()]
-            found += self.extra
+            raw = [(k.lower().encode(), v.encode()) for k, v in self.site.headers(built, kind).items()]
+            raw += self.extra
             if gzipped is not None:
                 body = built.gzipped if gzipped else built.body
-                found += [
+                raw += [
                     (b"content-type", built.media_type.encode()),
                     (b"content-length", str(len(body)).encode()),
                     (b"vary", b"Accept-Encoding"),
                 ]
                 if gzipped:
-                    found.append((b"content-encoding", b"gzip"))
+                    raw.append((b"content-encoding", b"gzip"))
+            found = Headers(raw, [(k.decode("latin-1"), v.decode("latin-1")) for k, v in raw])
             if len(self.header_lists) > MEMO:
                 self.header_lists.clear()
             self.header_lists[memo] = found

@@ -1,19 +1,91 @@
-"""Serve the web app."""
+"""Serve the web app: granian worker processes running `socialbot.web.main:app` over RSGI.
+
+Granian (Rust's hyper under Python's asyncio) rather than uvicorn: bench/feed.py serves the same
+cached /feed.json with both, taking turns with nginx serving the same bytes from a file, and only
+granian's RSGI with the fast path in socialbot/web/rsgi.py comes near half of nginx (uvicorn about
+a quarter to a third). The web server runs as its own process group so that `socialbot run`
+(collection, dispatch) and the feed do not share one interpreter's lock.
+"""
 
 from __future__ import annotations
 
-import uvicorn
-from starlette.applications import Starlette
+import subprocess
+import sys
+import time
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+
+import httpx
+
+from socialbot.config import Config
+
+TARGET = "socialbot.web.main:app"
 
 
-def serve_web(app: Starlette, host: str, port: int) -> None:
-    """Serve app with uvicorn until interrupted."""
-    uvicorn.run(
-        app,
-        host=host,
-        port=port,
-        log_level="info",
-        proxy_headers=True,
-        server_header=False,
-        timeout_graceful_shutdown=5,
+def web_command(host: str, port: int, workers: int) -> list[str]:
+    """The command line that serves the web app (also what bench/feed.py measures)."""
+    return [
+        sys.executable,
+        "-m",
+        "granian",
+        "--interface",
+        "rsgi",
+        # HTTP/1.1 only: a reverse proxy or CDN in front speaks HTTP/2 to browsers.
+        "--http",
+        "1",
+        "--no-ws",
+        "--workers",
+        str(workers),
+        "--host",
+        host,
+        "--port",
+        str(port),
+        "--log-level",
+        "info",
+        TARGET,
+    ]
+
+
+def web_environment(config: Config, env: Mapping[str, str]) -> dict[str, str]:
+    """The environment the web workers read their configuration from (socialbot.web.main)."""
+    return {
+        **env,
+        "SOCIALBOT_CONFIG": str(config.path),
+        "SOCIALBOT_DATABASE_URL": config.database_url,
+    }
+
+
+@contextmanager
+def running_web(
+    config: Config, host: str, port: int, workers: int, env: Mapping[str, str], timeout: float = 30.0
+) -> Iterator[subprocess.Popen[bytes]]:
+    """Start the web server, wait until it answers /healthz, and stop it (and its workers) afterwards."""
+    # Its own session: Ctrl-C reaches `socialbot run`, which then stops the server in order.
+    process = subprocess.Popen(
+        web_command(host, port, workers), env=web_environment(config, env), start_new_session=True
     )
+    try:
+        local = "127.0.0.1" if host in ("0.0.0.0", "::", "") else host
+        wait_until_serving(process, f"http://{local}:{port}", timeout)
+        yield process
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+def wait_until_serving(process: subprocess.Popen[bytes], base: str, timeout: float) -> None:
+    """Return once base/healthz answers at all; raise if the server exits or the time runs out."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"the web server exited with code {process.returncode} before serving")
+        try:
+            httpx.get(f"{base}/healthz", timeout=1)
+            return
+        except httpx.TransportError:
+            time.sleep(0.05)
+    raise RuntimeError(f"the web server did not answer at {base} within {timeout:.0f} s")

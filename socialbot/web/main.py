@@ -1,0 +1,29 @@
+"""The web app for servers that import it: `granian --interface rsgi socialbot.web.main:app` (what
+`socialbot run` starts, see socialbot/web/server.py), or any ASGI server (`uvicorn
+socialbot.web.main:app`).
+
+Configuration comes from the environment (SOCIALBOT_CONFIG, SOCIALBOT_DATABASE_URL), as for the CLI.
+X-Forwarded-For and X-Forwarded-Proto are believed from the addresses or networks in
+SOCIALBOT_TRUSTED_PROXIES (comma-separated, "*" for any; default 127.0.0.1, a reverse proxy on the
+same machine), so the feeds' links carry the scheme visitors used.
+"""
+
+from __future__ import annotations
+
+import os
+
+from socialbot.config import config_path, load_config
+from socialbot.store.engine import make_engine, session_factory
+from socialbot.web.app import create_app
+from socialbot.web.rsgi import Served
+
+
+def build() -> Served:
+    """The app for the configured store."""
+    config = load_config(config_path(None, os.environ), os.environ)
+    spec = os.environ.get("SOCIALBOT_TRUSTED_PROXIES", "127.0.0.1")
+    trusted = [item.strip() for item in spec.split(",") if item.strip()]
+    return Served(create_app(config, session_factory(make_engine(config.database_url))), trusted)
+
+
+app = build()

@@ -1,0 +1,68 @@
+"""`socialbot run` as deployed: it serves the feed through its web server and stops cleanly on SIGTERM."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import requests
+
+from socialbot.sandbox.process import free_port
+from tests.conftest import ROOT
+from tests.test_config import SANDBOX_ENV
+
+
+def test_run_serves_the_feed_and_stops_on_sigterm(tmp_path: Path) -> None:
+    port = free_port()
+    clean = {k: v for k, v in os.environ.items() if not k.startswith("SOCIALBOT_")}
+    command = [sys.executable, "-m", "socialbot", "--config", str(ROOT / "feeds.toml")]
+    command += [
+        "--database-url",
+        f"sqlite:///{tmp_path / 'bot.db'}",
+        "run",
+        "--port",
+        str(port),
+        "--no-collect",
+    ]
+    bot = subprocess.Popen(
+        command,
+        cwd=tmp_path,
+        env={**clean, **SANDBOX_ENV},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            assert bot.poll() is None, bot.communicate()[0]
+            try:
+                if requests.get(f"{base}/whats-new", timeout=2).status_code == 200:
+                    break
+            except requests.ConnectionError:
+                pass
+            assert time.monotonic() < deadline, "socialbot run did not serve /whats-new within 60 s"
+            time.sleep(0.2)
+        assert (
+            requests.get(f"{base}/feed.json", timeout=5).json()["version"]
+            == "https://jsonfeed.org/version/1.1"
+        )
+        assert requests.get(f"{base}/healthz", timeout=5).json()["database"] == "ok"
+        assert "data-socialbot-feed" in requests.get(f"{base}/demo", timeout=5).text
+        bot.send_signal(signal.SIGTERM)
+        output = bot.communicate(timeout=30)[0]
+    finally:
+        if bot.poll() is None:
+            bot.kill()
+            bot.communicate()
+    assert bot.returncode == 0, output
+    assert "the feed at http://127.0.0.1:" in output
+    # The web server went with it: nothing listens on the port any more.
+    with socket.socket() as probe:
+        assert probe.connect_ex(("127.0.0.1", port)) != 0

@@ -1,0 +1,108 @@
+"""The web app as `socialbot run` serves it: granian over RSGI (socialbot/web/server.py), on both databases.
+
+The RSGI fast path must answer exactly as the app does; everything else goes through the bridge.
+"""
+
+from __future__ import annotations
+
+import gzip
+import json
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import requests
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session, sessionmaker
+
+from socialbot.config import load_config
+from socialbot.sandbox.process import free_port
+from socialbot.web.server import running_web, wait_until_serving
+from tests.conftest import ROOT
+from tests.feed.seed import seed_feed
+from tests.test_config import ENV, MINIMAL
+from tests.web.test_fast import SAME
+
+
+@pytest.fixture
+def base(db: sessionmaker[Session], store_engine: Engine, tmp_path: Path) -> Iterator[str]:
+    seed_feed(db)
+    (tmp_path / "feeds.toml").write_text(MINIMAL)
+    url = store_engine.url.render_as_string(hide_password=False)
+    config = load_config(tmp_path / "feeds.toml", {**ENV, "SOCIALBOT_DATABASE_URL": url})
+    port = free_port()
+    with running_web(config, "127.0.0.1", port, 1, {**os.environ, **ENV}):
+        yield f"http://127.0.0.1:{port}"
+
+
+@pytest.mark.parametrize(
+    "path", ["/feed.json?limit=20", "/feed.atom", "/feed.rss", "/whats-new?group=red-flag"]
+)
+def test_granian_fast_answers_match_the_app(base: str, path: str) -> None:
+    with requests.Session() as session:
+        session.headers["Accept-Encoding"] = "identity"
+        built = session.get(f"{base}{path}", timeout=10)  # built by the app, through the bridge
+        cached = session.get(f"{base}{path}", timeout=10)  # the RSGI fast path
+        assert cached.status_code == built.status_code == 200
+        assert cached.content == built.content
+        for name in SAME:
+            assert cached.headers.get(name) == built.headers.get(name), name
+        zipped = session.get(f"{base}{path}", headers={"Accept-Encoding": "gzip"}, timeout=10, stream=True)
+        assert zipped.headers["content-encoding"] == "gzip" and "Accept-Encoding" in zipped.headers["vary"]
+        assert gzip.decompress(zipped.raw.read()) == built.content
+        unchanged = session.get(f"{base}{path}", headers={"If-None-Match": built.headers["etag"]}, timeout=10)
+        assert unchanged.status_code == 304 and unchanged.content == b""
+        head = session.head(f"{base}{path}", timeout=10)
+        assert head.status_code == 200 and head.content == b""
+        assert head.headers["content-length"] == str(len(built.content))
+
+
+def test_forwarded_scheme_is_believed_from_the_trusted_proxy_only(base: str) -> None:
+    # The test client is 127.0.0.1, the default trusted proxy: links take the scheme it reports.
+    for _ in range(2):  # built, then cached
+        feed = requests.get(f"{base}/feed.json?limit=2", headers={"X-Forwarded-Proto": "https"}, timeout=10)
+        assert feed.json()["feed_url"].startswith("https://127.0.0.1:")
+    plain = requests.get(f"{base}/feed.json?limit=2", timeout=10)
+    assert plain.json()["feed_url"].startswith("http://127.0.0.1:")
+
+
+def test_everything_else_goes_through_the_app(base: str) -> None:
+    assert requests.get(f"{base}/healthz", timeout=10).json()["database"] == "ok"
+    page = requests.get(f"{base}/whats-new", timeout=10)
+    assert page.status_code == 200 and "content-security-policy" in page.headers
+    assert "Load More" in page.text
+    embed = requests.get(f"{base}/embed.js", headers={"Accept-Encoding": "gzip"}, timeout=10)
+    assert embed.status_code == 200 and embed.headers["content-type"].startswith("text/javascript")
+    bad = requests.get(f"{base}/feed.json?limit=lots", timeout=10)
+    assert bad.status_code == 400 and "limit" in bad.text
+    assert requests.post(f"{base}/feed.json", timeout=10).status_code == 405
+    assert requests.get(f"{base}/no-such-page", timeout=10).status_code == 404
+    assert requests.get(f"{base}/", allow_redirects=False, timeout=10).headers["location"] == "/whats-new"
+
+
+def test_the_bridge_streams_and_reads_request_bodies(tmp_path: Path) -> None:
+    """bridge() under granian with an ASGI app that reads the body and streams its answer."""
+    port = free_port()
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    command = [
+        sys.executable, "-m", "granian", "--interface", "rsgi", "--no-ws", "--port", str(port),
+        "--log-level", "warning", "tests.web.rsgi_echo:app",
+    ]  # fmt: skip
+    process = subprocess.Popen(command, env=env, start_new_session=True)
+    try:
+        wait_until_serving(process, f"http://127.0.0.1:{port}", 30)
+        echoed = requests.post(f"http://127.0.0.1:{port}/echo?x=1", data=b"ballot" * 10_000, timeout=10)
+        assert echoed.status_code == 201 and echoed.headers["x-echo"] == "yes"
+        assert json.loads(echoed.content) == {
+            "length": 60_000, "path": "/echo", "query": "x=1", "method": "POST", "client": "127.0.0.1",
+        }  # fmt: skip
+        streamed = requests.get(f"http://127.0.0.1:{port}/stream", timeout=10)
+        assert streamed.status_code == 200 and streamed.content == b"part 0\npart 1\npart 2\n"
+        failed = requests.get(f"http://127.0.0.1:{port}/silent", timeout=10)
+        assert failed.status_code == 500
+    finally:
+        process.terminate()
+        process.wait(10)
