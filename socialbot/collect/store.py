@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from socialbot.collect.pacing import WEEK, adaptive_interval, after, backoff
 from socialbot.collect.report import SourceOutcome, Task
 from socialbot.config import Config
-from socialbot.networks.base import AuthFailed, Collector, Fetched, NetworkError, RateLimited
+from socialbot.networks.base import AuthFailed, Collector, Fetched, NetworkError, RateLimited, Transient
 from socialbot.store import Post, Source
 from socialbot.store.counters import bump
 from socialbot.store.upsert import upsert_posts
@@ -37,7 +37,7 @@ def store_batch(
     parse answers, every statement waits its turn for the GIL, so statements, not rows, are what a
     write costs (bench/collect.py). Should that fail, the batch is written again source by source,
     each inside its own savepoint: a write that fails rolls back that source only, which is then
-    reported as an error (and fetched again next round).
+    recorded as an error, retried after a back-off like any other.
     """
     try:
         with sessions.begin() as session:
@@ -80,10 +80,11 @@ def _write(
                 with session.begin_nested():
                     _store(session, config, collectors, source, task, fetched, error, now)
             except SQLAlchemyError as exc:
-                task.outcome.status = "error"
-                task.outcome.message = (
-                    f"store: {task.ref.network} {task.ref.locator}: {exc.__class__.__name__}: {exc}"
-                )
+                # Its posts and new state are gone with the savepoint; the failure is kept, with a
+                # back-off, as for any other error (`socialbot sources` shows it).
+                message = f"store: {task.ref.network} {task.ref.locator}: {exc.__class__.__name__}: {exc}"
+                _store_error(config, collectors, source, task.outcome, Transient(message), now)
+                source.last_attempt_at = now
                 continue
         if fetched is not None:
             stored.append((source, task))
