@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from html.parser import HTMLParser
+from html import unescape
 
 import nh3
 
@@ -63,29 +63,25 @@ def sanitize_html(html: str) -> str:
     )
 
 
-class _TextExtractor(HTMLParser):
-    def __init__(self) -> None:
-        super().__init__(convert_charrefs=True)
-        self.parts: list[str] = []
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        if tag in BLOCKS:
-            self.parts.append("\n")
-
-    def handle_endtag(self, tag: str) -> None:
-        if tag in BLOCKS:
-            self.parts.append("\n")
-
-    def handle_data(self, data: str) -> None:
-        self.parts.append(data)
+# nh3 writes the block tags back bare (no attributes), so one pattern finds them all.
+BLOCK_TAG = re.compile(r"</?(?:" + "|".join(sorted(BLOCKS)) + r")\s*/?>")
 
 
 def html_to_text(html: str) -> str:
-    """The text of HTML, paragraphs separated by blank lines."""
-    extractor = _TextExtractor()
-    extractor.feed(html)
-    extractor.close()
-    text = "".join(extractor.parts)
+    """The text of HTML, paragraphs separated by blank lines; scripts and styles are not text.
+
+    nh3 (html5ever) parses it as a browser would and keeps only the block tags, bare; they become
+    line breaks and the rest is unescaped text. Several times faster than a Python HTMLParser,
+    which mattered: every feed entry and Mastodon status goes through here (bench/collect.py).
+    """
+    blocks_only = nh3.clean(
+        html,
+        tags=BLOCKS,
+        attributes={"*": set()},
+        clean_content_tags={"script", "style"},
+        strip_comments=True,
+    )
+    text = unescape(BLOCK_TAG.sub("\n", blocks_only))
     lines = [" ".join(line.split()) for line in text.split("\n")]
     return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip()
 
