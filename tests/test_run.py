@@ -66,3 +66,21 @@ def test_run_serves_the_feed_and_stops_on_sigterm(tmp_path: Path) -> None:
     # The web server went with it: nothing listens on the port any more.
     with socket.socket() as probe:
         assert probe.connect_ex(("127.0.0.1", port)) != 0
+
+
+def test_run_refuses_a_bad_trusted_proxies_setting(tmp_path: Path) -> None:
+    clean = {k: v for k, v in os.environ.items() if not k.startswith("SOCIALBOT_")}
+    env = {**clean, **SANDBOX_ENV, "SOCIALBOT_TRUSTED_PROXIES": "127.0.0.1,proxy.example.org"}
+    command = [sys.executable, "-m", "socialbot", "--config", str(ROOT / "feeds.toml")]
+    command += [
+        "--database-url",
+        f"sqlite:///{tmp_path / 'bot.db'}",
+        "run",
+        "--port",
+        str(free_port()),
+        "--no-collect",
+    ]
+    result = subprocess.run(command, cwd=tmp_path, env=env, capture_output=True, text=True, timeout=60)
+    assert result.returncode == 1
+    assert "SOCIALBOT_TRUSTED_PROXIES: 'proxy.example.org' is not an address" in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1, result.stderr

@@ -74,7 +74,10 @@ def run(
             click.echo(f"sandbox: {url} (what the bot publishes: {url}/_sandbox/published.html)")
         jobs = start_scheduler(app.engine, sessions, app.config, os.environ, url, collect=not no_collect)
         stack.callback(jobs.stop)
-        web = stack.enter_context(running_web(app.config, host, port, web_workers, os.environ))
+        try:
+            web = stack.enter_context(running_web(app.config, host, port, web_workers, os.environ))
+        except (ValueError, RuntimeError) as exc:
+            raise click.ClickException(str(exc)) from exc
         click.echo(
             f"socialbot: the feed at http://{host}:{port}/whats-new, the demo page at http://{host}:{port}/demo"
         )

@@ -15,14 +15,15 @@ import os
 from socialbot.config import config_path, load_config
 from socialbot.store.engine import make_engine, session_factory
 from socialbot.web.app import create_app
-from socialbot.web.rsgi import Served
+from socialbot.web.rsgi import Proxies, Served
+
+TRUSTED_PROXIES = "SOCIALBOT_TRUSTED_PROXIES"
 
 
 def build() -> Served:
     """The app for the configured store."""
     config = load_config(config_path(None, os.environ), os.environ)
-    spec = os.environ.get("SOCIALBOT_TRUSTED_PROXIES", "127.0.0.1")
-    trusted = [item.strip() for item in spec.split(",") if item.strip()]
+    trusted = Proxies.parse(os.environ.get(TRUSTED_PROXIES, "127.0.0.1"))
     return Served(create_app(config, session_factory(make_engine(config.database_url))), trusted)
 
 

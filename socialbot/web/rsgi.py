@@ -24,10 +24,23 @@ class Proxies:
     """Which peers' X-Forwarded-Proto is believed: addresses, networks (CIDR) or "*"."""
 
     def __init__(self, trusted: list[str]) -> None:
-        self.spec = trusted
         self.everyone = "*" in trusted
         self.networks = [ipaddress.ip_network(item, strict=False) for item in trusted if item != "*"]
         self.known: dict[str, bool] = {}
+
+    @staticmethod
+    def parse(spec: str) -> list[str]:
+        """SOCIALBOT_TRUSTED_PROXIES's comma-separated items, each checked; ValueError names a bad one."""
+        items = [item.strip() for item in spec.split(",") if item.strip()]
+        for item in items:
+            if item != "*":
+                try:
+                    ipaddress.ip_network(item, strict=False)
+                except ValueError:
+                    raise ValueError(
+                        f"SOCIALBOT_TRUSTED_PROXIES: {item!r} is not an address, a network (CIDR) or *"
+                    ) from None
+        return items
 
     def trusts(self, host: str) -> bool:
         """Whether requests from host (an address) come through a trusted proxy."""

@@ -18,6 +18,7 @@ from contextlib import contextmanager
 import httpx
 
 from socialbot.config import Config
+from socialbot.web.rsgi import Proxies
 
 TARGET = "socialbot.web.main:app"
 
@@ -59,7 +60,11 @@ def web_environment(config: Config, env: Mapping[str, str]) -> dict[str, str]:
 def running_web(
     config: Config, host: str, port: int, workers: int, env: Mapping[str, str], timeout: float = 30.0
 ) -> Iterator[subprocess.Popen[bytes]]:
-    """Start the web server, wait until it answers /healthz, and stop it (and its workers) afterwards."""
+    """Start the web server, wait until it answers /healthz, and stop it (and its workers) afterwards.
+
+    ValueError (before anything starts) when SOCIALBOT_TRUSTED_PROXIES is not valid.
+    """
+    Proxies.parse(env.get("SOCIALBOT_TRUSTED_PROXIES", ""))
     # Its own session: Ctrl-C reaches `socialbot run`, which then stops the server in order.
     process = subprocess.Popen(
         web_command(host, port, workers), env=web_environment(config, env), start_new_session=True
