@@ -307,7 +307,7 @@ def part_two(work: Path, step: int) -> None:
     )
 
 
-def part_three(work: Path, count: int) -> None:
+def part_three(work: Path, count: int, repeats: int = 3) -> None:
     print(f"\n== 3. {count:,} posts into SQLite")
     now = datetime.now(UTC)
     posts = [
@@ -324,49 +324,63 @@ def part_three(work: Path, count: int) -> None:
         for i in range(count)
     ]
     config = load_config(bench_feeds(10, work / "small.toml"), ENV)
-    sessions = fresh_store(work, "upsert.db", config)
-    with sessions() as session:
-        group_id = session.execute(text("select id from groups limit 1")).scalar_one()
-    started = time.monotonic()
-    with sessions.begin() as session:
-        for i in range(0, count, 5000):
-            upsert_posts(session, group_id, None, posts[i : i + 5000], now)
-    ours = time.monotonic() - started
-    fresh_store(work, "raw.db", config)
-    connection = sqlite3.connect(work / "raw.db")
-    rows = [
-        (
-            p.network,
-            p.external_id,
-            group_id,
-            p.author,
-            p.text,
-            p.html,
-            p.permalink,
-            p.link_url,
-            "[]",
-            p.published_at.isoformat(),
-            now.isoformat(),
-            now.isoformat(),
-            "{}",
-            "visible",
-        )
-        for p in posts
-    ]
-    started = time.monotonic()
-    with connection:
-        connection.executemany(
-            "insert into posts (network, external_id, group_id, author, text, html, permalink, link_url, media,"
-            " published_at, fetched_at, updated_at, raw, moderation) values (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
-            rows,
-        )
-    raw = time.monotonic() - started
-    connection.close()
+
+    def ours(run: int) -> float:
+        sessions = fresh_store(work, f"upsert-{run}.db", config)
+        with sessions() as session:
+            group_id = session.execute(text("select id from groups limit 1")).scalar_one()
+        started = time.monotonic()
+        with sessions.begin() as session:
+            for i in range(0, count, 5000):
+                upsert_posts(session, group_id, None, posts[i : i + 5000], now)
+        return time.monotonic() - started
+
+    def raw(run: int) -> float:
+        fresh_store(work, f"raw-{run}.db", config)
+        connection = sqlite3.connect(work / f"raw-{run}.db")
+        group_id = connection.execute("select id from groups limit 1").fetchone()[0]
+        rows = [
+            (
+                p.network,
+                p.external_id,
+                group_id,
+                p.author,
+                p.text,
+                p.html,
+                p.permalink,
+                p.link_url,
+                "[]",
+                p.published_at.isoformat(),
+                now.isoformat(),
+                now.isoformat(),
+                "{}",
+                "visible",
+            )
+            for p in posts
+        ]
+        started = time.monotonic()
+        with connection:
+            connection.executemany(
+                "insert into posts (network, external_id, group_id, author, text, html, permalink, link_url,"
+                " media, published_at, fetched_at, updated_at, raw, moderation)"
+                " values (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                rows,
+            )
+        connection.close()
+        return time.monotonic() - started
+
+    # Taking turns, each into a new database; the best of each, as the machine's noise only adds.
+    runs = [(ours(run), raw(run)) for run in range(repeats)]
+    best_ours, best_raw = min(o for o, _ in runs), min(r for _, r in runs)
     print(
-        f"socialbot upsert_posts: {ours:.2f} s ({count / ours:,.0f} posts/s); raw executemany: {raw:.2f} s "
-        f"({count / raw:,.0f} rows/s)"
+        f"socialbot upsert_posts: {best_ours:.2f} s ({count / best_ours:,.0f} posts/s); raw executemany: "
+        f"{best_raw:.2f} s ({count / best_raw:,.0f} rows/s); best of {repeats} runs each, taking turns"
     )
-    print(f"  upsert speed is {raw / ours:.0%} of raw executemany  (target >= 50%)")
+    print(
+        f"  upsert speed is {best_raw / best_ours:.0%} of raw executemany  (target >= 50%; run by run: "
+        + ", ".join(f"{r / o:.0%}" for o, r in runs)
+        + ")"
+    )
 
 
 def main() -> None:

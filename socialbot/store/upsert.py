@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+import orjson
 from sqlalchemy import select
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.orm import Session
@@ -142,15 +143,26 @@ def _insert_sqlite(
     rows = []
     for post in posts:
         values = list(_values(post, group_id, source_id, _sqlite_time(post.published_at), stamp, stamp))
-        values[10] = json.dumps(post.media) if post.media else "[]"
-        values[14] = json.dumps(post.raw) if post.raw else "{}"
+        values[10] = to_json(post.media) if post.media else "[]"
+        values[14] = to_json(post.raw) if post.raw else "{}"
         rows.append(tuple(values))
     session.connection().exec_driver_sql(SQLITE_INSERT, rows)
 
 
+def to_json(value: Any) -> str:
+    """JSON text as the JSON column stores it, by orjson (a tenth of json.dumps's time, and a post's
+    raw answer and media are written for every new post); json.dumps for what orjson declines
+    (integers beyond 64 bits, for one)."""
+    try:
+        return orjson.dumps(value, option=orjson.OPT_NON_STR_KEYS).decode()
+    except TypeError:
+        return json.dumps(value)
+
+
 def _sqlite_time(value: datetime) -> str:
     # UTCDateTime keeps naive UTC on SQLite, in SQLAlchemy's DATETIME text format (with microseconds).
-    return value.astimezone(UTC).replace(tzinfo=None).isoformat(" ", "microseconds")
+    naive = value.replace(tzinfo=None) if value.tzinfo is UTC else value.astimezone(UTC).replace(tzinfo=None)
+    return naive.isoformat(" ", "microseconds")
 
 
 def _apply_edit(row: Post, post: FetchedPost, now: datetime) -> bool:
