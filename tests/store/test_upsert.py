@@ -64,3 +64,13 @@ def test_values_read_back_exactly(db: sessionmaker[Session]) -> None:
     assert post.raw == {"id": 3}
     assert post.moderation is Moderation.VISIBLE
     assert post.group_id == gid
+
+
+def test_raw_answers_orjson_declines_are_still_stored(db: sessionmaker[Session]) -> None:
+    gid = group_id(db)
+    raw = {"id": 2**70, 7: "a numeric key", "nested": [{"ok": True, "none": None}]}
+    with db.begin() as session:
+        upsert_posts(session, gid, None, [fetched(4, raw=raw)], NOW)
+    with db() as session:
+        post = session.scalars(select(Post)).one()
+        assert post.raw == {"id": 2**70, "7": "a numeric key", "nested": [{"ok": True, "none": None}]}
