@@ -74,3 +74,20 @@ def test_raw_answers_orjson_declines_are_still_stored(db: sessionmaker[Session])
     with db() as session:
         post = session.scalars(select(Post)).one()
         assert post.raw == {"id": 2**70, "7": "a numeric key", "nested": [{"ok": True, "none": None}]}
+
+
+def test_cut_columns_and_media_compare_as_stored(db: sessionmaker[Session]) -> None:
+    gid = group_id(db)
+    long_author = "Labour Left Alliance " * 20  # over the 200 characters the column keeps
+    with db.begin() as session:
+        upsert_posts(session, gid, None, [fetched(5, author=long_author)], NOW)
+    with db.begin() as session:
+        again = upsert_posts(session, gid, None, [fetched(5, author=long_author)], NOW)
+    assert (again.updated, again.unchanged) == (0, 1), "the cut author is not an edit"
+    photo = [{"type": "image", "url": "https://x.org/b.png", "alt": "Banner"}]
+    with db.begin() as session:
+        edited = upsert_posts(session, gid, None, [fetched(5, author=long_author, media=photo)], NOW)
+    assert edited.updated == 1
+    with db() as session:
+        post = session.scalars(select(Post)).one()
+        assert post.media == photo and len(post.author) == 200
