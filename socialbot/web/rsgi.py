@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import ipaddress
+import logging
 from contextlib import AbstractAsyncContextManager
 from typing import Any
 
@@ -18,6 +19,8 @@ from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from socialbot.web.app import FeedApp
 from socialbot.web.fast import CachedFeeds
+
+log = logging.getLogger(__name__)
 
 
 class Proxies:
@@ -166,7 +169,12 @@ async def bridge(app: Any, scope: Any, proto: Any) -> None:
             if body:
                 await stream.send_bytes(body)
 
-    await app(asgi_scope, receive, send)
+    try:
+        await app(asgi_scope, receive, send)
+    except Exception:
+        # Starlette has answered 500 already (kept in `start`/`chunks`) and raised again, for servers
+        # to log: log it here, and still send that answer.
+        log.exception("web: %s %s failed", scope.method, scope.path)
     if stream is not None:
         return
     if start is None:

@@ -13,6 +13,11 @@ from socialbot.web.rsgi import bridge
 async def echo(scope: Scope, receive: Receive, send: Send) -> None:
     if scope["path"] == "/silent":
         return  # answers nothing: the bridge must still answer (500)
+    if scope["path"] == "/raises":
+        # As Starlette's error middleware does: answer 500, then raise again for the server to log.
+        await send({"type": "http.response.start", "status": 500, "headers": [(b"x-error", b"kept")]})
+        await send({"type": "http.response.body", "body": b"Internal Server Error"})
+        raise RuntimeError("the app failed")
     if scope["path"] == "/stream":
         await send(
             {"type": "http.response.start", "status": 200, "headers": [(b"content-type", b"text/plain")]}

@@ -103,6 +103,9 @@ def test_the_bridge_streams_and_reads_request_bodies(tmp_path: Path) -> None:
         assert streamed.status_code == 200 and streamed.content == b"part 0\npart 1\npart 2\n"
         failed = requests.get(f"http://127.0.0.1:{port}/silent", timeout=10)
         assert failed.status_code == 500
+        raised = requests.get(f"http://127.0.0.1:{port}/raises", timeout=10)
+        assert raised.status_code == 500 and raised.headers["x-error"] == "kept"
+        assert raised.content == b"Internal Server Error"
     finally:
         process.terminate()
         process.wait(10)
