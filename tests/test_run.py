@@ -17,22 +17,24 @@ from tests.conftest import ROOT
 from tests.test_config import SANDBOX_ENV
 
 
+def socialbot_run(tmp_path: Path, port: int) -> list[str]:
+    """`socialbot run` on a new SQLite store, with no collection (there is no sandbox to collect from)."""
+    command = [sys.executable, "-m", "socialbot", "--config", str(ROOT / "feeds.toml")]
+    database = f"sqlite:///{tmp_path / 'bot.db'}"
+    return [*command, "--database-url", database, "run", "--port", str(port), "--no-collect"]
+
+
+def environment(**extra: str) -> dict[str, str]:
+    clean = {k: v for k, v in os.environ.items() if not k.startswith("SOCIALBOT_")}
+    return {**clean, **SANDBOX_ENV, **extra}
+
+
 def test_run_serves_the_feed_and_stops_on_sigterm(tmp_path: Path) -> None:
     port = free_port()
-    clean = {k: v for k, v in os.environ.items() if not k.startswith("SOCIALBOT_")}
-    command = [sys.executable, "-m", "socialbot", "--config", str(ROOT / "feeds.toml")]
-    command += [
-        "--database-url",
-        f"sqlite:///{tmp_path / 'bot.db'}",
-        "run",
-        "--port",
-        str(port),
-        "--no-collect",
-    ]
     bot = subprocess.Popen(
-        command,
+        socialbot_run(tmp_path, port),
         cwd=tmp_path,
-        env={**clean, **SANDBOX_ENV},
+        env=environment(),
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,
@@ -69,17 +71,8 @@ def test_run_serves_the_feed_and_stops_on_sigterm(tmp_path: Path) -> None:
 
 
 def test_run_refuses_a_bad_trusted_proxies_setting(tmp_path: Path) -> None:
-    clean = {k: v for k, v in os.environ.items() if not k.startswith("SOCIALBOT_")}
-    env = {**clean, **SANDBOX_ENV, "SOCIALBOT_TRUSTED_PROXIES": "127.0.0.1,proxy.example.org"}
-    command = [sys.executable, "-m", "socialbot", "--config", str(ROOT / "feeds.toml")]
-    command += [
-        "--database-url",
-        f"sqlite:///{tmp_path / 'bot.db'}",
-        "run",
-        "--port",
-        str(free_port()),
-        "--no-collect",
-    ]
+    env = environment(SOCIALBOT_TRUSTED_PROXIES="127.0.0.1,proxy.example.org")
+    command = socialbot_run(tmp_path, free_port())
     result = subprocess.run(command, cwd=tmp_path, env=env, capture_output=True, text=True, timeout=60)
     assert result.returncode == 1
     assert "SOCIALBOT_TRUSTED_PROXIES: 'proxy.example.org' is not an address" in result.stderr

@@ -6,12 +6,13 @@ import os
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
 
-import httpx
+from socialbot.subprocesses import stop, wait_until_answering
 
 
 def free_port() -> int:
@@ -37,27 +38,14 @@ def running_sandbox(
     command += ["sandbox", "--port", str(port), *args]
     environment = {k: v for k, v in os.environ.items() if not k.startswith("SOCIALBOT_")} | dict(env or {})
     started = time.monotonic()
-    process = subprocess.Popen(
-        command, cwd=cwd, env=environment, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        while True:
-            try:
-                if httpx.get(f"{base}/_sandbox/health", timeout=1).is_success:
-                    break
-            except httpx.TransportError:
-                pass
-            if process.poll() is not None or time.monotonic() - started > timeout:
-                raise RuntimeError(f"sandbox did not start: {process.communicate()[1]}")
-            time.sleep(0.02)
-        yield base, time.monotonic() - started
-    finally:
-        process.terminate()
+    # Its warnings go to a file, not an unread pipe that would block it once full.
+    with tempfile.TemporaryFile() as errors:
+        process = subprocess.Popen(
+            command, cwd=cwd, env=environment, stdout=subprocess.DEVNULL, stderr=errors
+        )
+        base = f"http://127.0.0.1:{port}"
         try:
-            process.wait(timeout=5)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
-        if process.stderr:
-            process.stderr.close()
+            wait_until_answering(process, f"{base}/_sandbox/health", timeout, "the sandbox", errors)
+            yield base, time.monotonic() - started
+        finally:
+            stop(process, 5)

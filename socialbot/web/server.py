@@ -11,13 +11,11 @@ from __future__ import annotations
 
 import subprocess
 import sys
-import time
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 
-import httpx
-
 from socialbot.config import Config
+from socialbot.subprocesses import stop, wait_until_answering
 from socialbot.web.rsgi import Proxies
 
 TARGET = "socialbot.web.main:app"
@@ -71,26 +69,7 @@ def running_web(
     )
     try:
         local = "127.0.0.1" if host in ("0.0.0.0", "::", "") else host
-        wait_until_serving(process, f"http://{local}:{port}", timeout)
+        wait_until_answering(process, f"http://{local}:{port}/healthz", timeout, "the web server")
         yield process
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
-
-
-def wait_until_serving(process: subprocess.Popen[bytes], base: str, timeout: float) -> None:
-    """Return once base/healthz answers at all; raise if the server exits or the time runs out."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"the web server exited with code {process.returncode} before serving")
-        try:
-            httpx.get(f"{base}/healthz", timeout=1)
-            return
-        except httpx.TransportError:
-            time.sleep(0.05)
-    raise RuntimeError(f"the web server did not answer at {base} within {timeout:.0f} s")
+        stop(process)

@@ -39,6 +39,11 @@ def base(db: sessionmaker[Session], tmp_path: Path) -> Iterator[str]:
     "path", ["/feed.json?limit=20", "/feed.atom", "/feed.rss", "/whats-new?group=red-flag"]
 )
 def test_fast_answers_match_the_full_path(base: str, path: str) -> None:
+    assert_cached_answers_match_built(base, path)
+
+
+def assert_cached_answers_match_built(base: str, path: str) -> None:
+    """The first GET is built by the app, the rest come from the cache: same bytes, same headers."""
     with requests.Session() as session:
         session.headers["Accept-Encoding"] = "identity"
         built = session.get(f"{base}{path}", timeout=10)  # built by the app
@@ -54,3 +59,4 @@ def test_fast_answers_match_the_full_path(base: str, path: str) -> None:
         assert unchanged.status_code == 304 and unchanged.content == b""
         head = session.head(f"{base}{path}", timeout=10)
         assert head.status_code == 200 and head.content == b""
+        assert head.headers["content-length"] == str(len(built.content))

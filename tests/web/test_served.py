@@ -5,7 +5,6 @@ The RSGI fast path must answer exactly as the app does; everything else goes thr
 
 from __future__ import annotations
 
-import gzip
 import json
 import os
 import subprocess
@@ -20,11 +19,12 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from socialbot.config import load_config
 from socialbot.sandbox.process import free_port
-from socialbot.web.server import running_web, wait_until_serving
+from socialbot.subprocesses import stop, wait_until_answering
+from socialbot.web.server import running_web
 from tests.conftest import ROOT
 from tests.feed.seed import seed_feed
 from tests.test_config import ENV, MINIMAL
-from tests.web.test_fast import SAME
+from tests.web.test_fast import assert_cached_answers_match_built
 
 
 @pytest.fixture
@@ -42,22 +42,7 @@ def base(db: sessionmaker[Session], store_engine: Engine, tmp_path: Path) -> Ite
     "path", ["/feed.json?limit=20", "/feed.atom", "/feed.rss", "/whats-new?group=red-flag"]
 )
 def test_granian_fast_answers_match_the_app(base: str, path: str) -> None:
-    with requests.Session() as session:
-        session.headers["Accept-Encoding"] = "identity"
-        built = session.get(f"{base}{path}", timeout=10)  # built by the app, through the bridge
-        cached = session.get(f"{base}{path}", timeout=10)  # the RSGI fast path
-        assert cached.status_code == built.status_code == 200
-        assert cached.content == built.content
-        for name in SAME:
-            assert cached.headers.get(name) == built.headers.get(name), name
-        zipped = session.get(f"{base}{path}", headers={"Accept-Encoding": "gzip"}, timeout=10, stream=True)
-        assert zipped.headers["content-encoding"] == "gzip" and "Accept-Encoding" in zipped.headers["vary"]
-        assert gzip.decompress(zipped.raw.read()) == built.content
-        unchanged = session.get(f"{base}{path}", headers={"If-None-Match": built.headers["etag"]}, timeout=10)
-        assert unchanged.status_code == 304 and unchanged.content == b""
-        head = session.head(f"{base}{path}", timeout=10)
-        assert head.status_code == 200 and head.content == b""
-        assert head.headers["content-length"] == str(len(built.content))
+    assert_cached_answers_match_built(base, path)
 
 
 def test_forwarded_scheme_is_believed_from_the_trusted_proxy_only(base: str) -> None:
@@ -93,7 +78,7 @@ def test_the_bridge_streams_and_reads_request_bodies(tmp_path: Path) -> None:
     ]  # fmt: skip
     process = subprocess.Popen(command, env=env, start_new_session=True)
     try:
-        wait_until_serving(process, f"http://127.0.0.1:{port}", 30)
+        wait_until_answering(process, f"http://127.0.0.1:{port}/", 30, "granian")
         echoed = requests.post(f"http://127.0.0.1:{port}/echo?x=1", data=b"ballot" * 10_000, timeout=10)
         assert echoed.status_code == 201 and echoed.headers["x-echo"] == "yes"
         assert json.loads(echoed.content) == {
@@ -107,5 +92,4 @@ def test_the_bridge_streams_and_reads_request_bodies(tmp_path: Path) -> None:
         assert raised.status_code == 500 and raised.headers["x-error"] == "kept"
         assert raised.content == b"Internal Server Error"
     finally:
-        process.terminate()
-        process.wait(10)
+        stop(process)

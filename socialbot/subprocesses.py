@@ -1,0 +1,48 @@
+"""Child processes socialbot starts and waits for (the sandbox, the web server): up, then stopped."""
+
+from __future__ import annotations
+
+import subprocess
+import time
+from typing import IO, Any
+
+import httpx
+
+
+def wait_until_answering(
+    process: subprocess.Popen[Any], url: str, timeout: float, what: str, errors: IO[bytes] | None = None
+) -> None:
+    """Return once url answers at all (any HTTP status); RuntimeError if the process exits first or the
+    time runs out, with the end of what it wrote to `errors`."""
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            httpx.get(url, timeout=1)
+            return
+        except httpx.TransportError:
+            pass
+        if process.poll() is not None:
+            raise RuntimeError(
+                f"{what} exited with code {process.returncode} before answering{_said(errors)}"
+            )
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"{what} did not answer at {url} within {timeout:g} s{_said(errors)}")
+        time.sleep(0.02)
+
+
+def stop(process: subprocess.Popen[Any], timeout: float = 10.0) -> None:
+    """Ask the process to stop (SIGTERM); kill it if it has not within timeout."""
+    process.terminate()
+    try:
+        process.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+
+
+def _said(errors: IO[bytes] | None) -> str:
+    if errors is None:
+        return ""
+    errors.seek(0)
+    lines = errors.read().decode(errors="replace").strip().splitlines()
+    return ": " + " | ".join(lines[-5:]) if lines else ""
