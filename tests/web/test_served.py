@@ -9,6 +9,7 @@ import json
 import os
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -18,6 +19,7 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from socialbot.config import load_config
+from socialbot.feed.moderation import moderate
 from socialbot.sandbox.process import free_port
 from socialbot.subprocesses import stop, wait_until_answering
 from socialbot.web.server import running_web
@@ -93,3 +95,19 @@ def test_the_bridge_streams_and_reads_request_bodies(tmp_path: Path) -> None:
         assert raised.content == b"Internal Server Error"
     finally:
         stop(process)
+
+
+def test_a_change_of_the_store_reaches_the_served_feed(base: str, db: sessionmaker[Session]) -> None:
+    """The web server is another process: hiding a post (the bot's moderation) shows within seconds."""
+    before = requests.get(f"{base}/feed.json?limit=5", timeout=10)
+    first = before.json()["items"][0]
+    with db.begin() as session:
+        moderate(session, first["id"], "hide", "test")  # ids are network:external_id
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        after = requests.get(f"{base}/feed.json?limit=5", timeout=10)
+        if after.headers["etag"] != before.headers["etag"]:
+            break
+        time.sleep(0.2)
+    assert after.headers["etag"] != before.headers["etag"], "the cached feed was not rebuilt"
+    assert first["id"] not in [item["id"] for item in after.json()["items"]]
