@@ -74,14 +74,18 @@ def html_to_text(html: str) -> str:
     line breaks and the rest is unescaped text. Several times faster than a Python HTMLParser,
     which mattered: every feed entry and Mastodon status goes through here (bench/collect.py).
     """
-    blocks_only = nh3.clean(
-        html,
-        tags=BLOCKS,
-        attributes={"*": set()},
-        clean_content_tags={"script", "style"},
-        strip_comments=True,
-    )
-    text = unescape(BLOCK_TAG.sub("\n", blocks_only))
+    if "<" in html or "&" in html:
+        blocks_only = nh3.clean(
+            html,
+            tags=BLOCKS,
+            attributes={"*": set()},
+            clean_content_tags={"script", "style"},
+            strip_comments=True,
+        )
+        text = unescape(BLOCK_TAG.sub("\n", blocks_only))
+    else:
+        # Plain text already (most titles): nothing for a parser to do; NUL goes, as nh3 drops it.
+        text = html.replace("\0", "")
     lines = [" ".join(line.split()) for line in text.split("\n")]
     return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip()
 

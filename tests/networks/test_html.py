@@ -23,6 +23,8 @@ from socialbot.networks.html import html_to_text, sanitize_html
         ("<p title='a>b' class=x>x</p><div>y</div>", "x\n\ny"),
         ("<p>unclosed <b>bold", "unclosed bold"),
         ("", ""),
+        ("Plain title > with\x00 no markup", "Plain title > with no markup"),
+        ("two\nlines  of  text", "two\nlines of text"),
     ],
 )
 def test_html_to_text(html: str, text: str) -> None:
