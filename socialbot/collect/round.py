@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import os
+import queue
 import threading
 import time
 from collections.abc import Callable, Iterator, Mapping
-from concurrent.futures import ThreadPoolExecutor, as_completed
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from urllib.parse import urlsplit
@@ -84,10 +84,9 @@ def _run_tasks(
     progress: Callable[[SourceOutcome], None] | None,
     sandbox_url: str | None,
 ) -> RoundReport:
-    # Fetching happens in worker threads; writing happens here, in one thread, one source per transaction.
-    # Writes wait until the fetches are done (or the buffer is large): SQLite releases the GIL at every
-    # row, and while hundreds of threads parse answers, each row then waits its turn for the GIL:
-    # written during the fetches, a 1,000-source round spent 70% of its time queueing (bench/collect.py).
+    # Fetching happens in worker threads; writing happens here, in one thread, WRITE_BATCH sources per
+    # transaction: SQLite releases the GIL at every statement, and while a hundred threads parse answers
+    # each statement waits its turn for it, so the writes are batched (bench/collect.py).
     report = RoundReport()
     runner = _Runner(collectors, config.collect_per_host, sandbox_url)
     buffered: list[tuple[Task, Fetched | None, NetworkError | None]] = []
@@ -101,19 +100,56 @@ def _run_tasks(
         report.outcomes.extend(task.outcome for task, _, _ in buffered)
         buffered.clear()
 
-    with ThreadPoolExecutor(max_workers=config.collect_concurrency, thread_name_prefix="collect") as pool:
-        for future in as_completed([pool.submit(runner.fetch, task) for task in tasks]):
-            task, fetched, error = future.result()
-            task.outcome.read = len(fetched.posts) if fetched else 0
-            if fetched and sandbox_url:
-                route_media(fetched, sandbox_url)
-            buffered.append((task, fetched, error))
-            if progress:
-                progress(task.outcome)
-            if len(buffered) >= WRITE_BATCH:
-                flush()
+    for task, fetched, error in _fetch_all(runner, tasks, config.collect_concurrency):
+        task.outcome.read = len(fetched.posts) if fetched else 0
+        if fetched and sandbox_url:
+            route_media(fetched, sandbox_url)
+        buffered.append((task, fetched, error))
+        if progress:
+            progress(task.outcome)
+        if len(buffered) >= WRITE_BATCH:
+            flush()
     flush()
     return report
+
+
+Result = tuple[Task, Fetched | None, NetworkError | None]
+
+
+def _fetch_all(runner: _Runner, tasks: list[Task], concurrency: int) -> Iterator[Result]:
+    """Every task fetched by `concurrency` worker threads taking them from one queue, yielded as done.
+
+    All tasks are queued before a thread starts: submitting a thousand futures one by one while the
+    first fetches already run made the last sources wait for the GIL to be queued at all.
+    """
+    todo: queue.SimpleQueue[Task] = queue.SimpleQueue()
+    for task in tasks:
+        todo.put(task)
+    done: queue.SimpleQueue[Result] = queue.SimpleQueue()
+
+    def work() -> None:
+        while True:
+            try:
+                task = todo.get_nowait()
+            except queue.Empty:
+                return
+            try:
+                done.put(runner.fetch(task))
+            except BaseException as exc:  # fetch turns every Exception into an error; this is the rest
+                done.put((task, None, Transient(f"{task.ref.network}: {type(exc).__name__}: {exc}")))
+
+    threads = [
+        threading.Thread(target=work, name=f"collect-{n}", daemon=True)
+        for n in range(min(concurrency, len(tasks)))
+    ]
+    for thread in threads:
+        thread.start()
+    try:
+        for _ in tasks:
+            yield done.get()
+    finally:
+        for thread in threads:
+            thread.join()
 
 
 def route_media(fetched: Fetched, sandbox_url: str) -> None:
