@@ -15,7 +15,7 @@ import os
 from socialbot.config import config_path, load_config
 from socialbot.store.engine import make_engine, session_factory
 from socialbot.web.app import create_app
-from socialbot.web.rsgi import Proxies, Served
+from socialbot.web.rsgi import Served, trusted_proxies
 
 TRUSTED_PROXIES = "SOCIALBOT_TRUSTED_PROXIES"
 
@@ -23,7 +23,7 @@ TRUSTED_PROXIES = "SOCIALBOT_TRUSTED_PROXIES"
 def build() -> Served:
     """The app for the configured store."""
     config = load_config(config_path(None, os.environ), os.environ)
-    trusted = Proxies.parse(os.environ.get(TRUSTED_PROXIES, "127.0.0.1"))
+    trusted = trusted_proxies(os.environ.get(TRUSTED_PROXIES, "127.0.0.1"))
     return Served(create_app(config, session_factory(make_engine(config.database_url))), trusted)
 
 

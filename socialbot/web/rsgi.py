@@ -23,40 +23,22 @@ from socialbot.web.fast import CachedFeeds
 log = logging.getLogger(__name__)
 
 
-class Proxies:
-    """Which peers' X-Forwarded-Proto is believed: addresses, networks (CIDR) or "*"."""
+def trusted_proxies(spec: str) -> list[str]:
+    """SOCIALBOT_TRUSTED_PROXIES's comma-separated addresses or networks (CIDR), or ["*"] for any.
 
-    def __init__(self, trusted: list[str]) -> None:
-        self.everyone = "*" in trusted
-        self.networks = [ipaddress.ip_network(item, strict=False) for item in trusted if item != "*"]
-        self.known: dict[str, bool] = {}
-
-    @staticmethod
-    def parse(spec: str) -> list[str]:
-        """SOCIALBOT_TRUSTED_PROXIES's comma-separated items, each checked; ValueError names a bad one."""
-        items = [item.strip() for item in spec.split(",") if item.strip()]
-        for item in items:
-            if item != "*":
-                try:
-                    ipaddress.ip_network(item, strict=False)
-                except ValueError:
-                    raise ValueError(
-                        f"SOCIALBOT_TRUSTED_PROXIES: {item!r} is not an address, a network (CIDR) or *"
-                    ) from None
-        return items
-
-    def trusts(self, host: str) -> bool:
-        """Whether requests from host (an address) come through a trusted proxy."""
-        found = self.known.get(host)
-        if found is None:
-            try:
-                address = ipaddress.ip_address(host.strip("[]"))
-                found = self.everyone or any(address in network for network in self.networks)
-            except ValueError:
-                found = self.everyone
-            if len(self.known) < 4096:
-                self.known[host] = found
-        return found
+    ValueError names an entry that is neither (uvicorn's middleware would silently take it as a name).
+    """
+    items = [item.strip() for item in spec.split(",") if item.strip()]
+    if "*" in items:
+        return ["*"]
+    for item in items:
+        try:
+            ipaddress.ip_network(item, strict=False)
+        except ValueError:
+            raise ValueError(
+                f"SOCIALBOT_TRUSTED_PROXIES: {item!r} is not an address, a network (CIDR) or *"
+            ) from None
+    return items
 
 
 class Served:
@@ -64,9 +46,9 @@ class Served:
 
     def __init__(self, app: FeedApp, trusted: list[str]) -> None:
         self.feed_app = app
-        self.proxies = Proxies(trusted)
+        self.proxy_headers = ProxyHeadersMiddleware(app, trusted_hosts=trusted)  # type: ignore[arg-type]
         # uvicorn's typed ASGI signatures are stricter than Starlette's; the middleware is plain ASGI 3.
-        self.asgi: ASGIApp = ProxyHeadersMiddleware(app, trusted_hosts=trusted)  # type: ignore[arg-type,assignment]
+        self.asgi: ASGIApp = self.proxy_headers  # type: ignore[assignment]
         self.fast = CachedFeeds(self.asgi, app.site, app.extra_headers)
         self.lifespan: AbstractAsyncContextManager[Any] | None = None
 
@@ -104,12 +86,14 @@ class Served:
         await bridge(self.asgi, scope, proto)
 
     def scheme(self, scope: Any, headers: Any) -> str:
-        """The request's scheme, or the one a trusted proxy says it received."""
+        """The request's scheme as the ASGI path sees it after uvicorn's ProxyHeadersMiddleware (the
+        same trusted peers, the same reading of X-Forwarded-Proto), so both paths build one cache key."""
         forwarded = headers.get("x-forwarded-proto")
-        if forwarded and self.proxies.trusts(scope.client.rpartition(":")[0]):
-            first = forwarded.split(",")[0].strip().lower()
-            if first in ("http", "https"):
-                return str(first)
+        client = address(scope.client)
+        if forwarded is not None and client and client[0] in self.proxy_headers.trusted_hosts:
+            value = forwarded.strip()
+            if value in ("http", "https"):
+                return str(value)
         return str(scope.scheme)
 
 

@@ -16,7 +16,7 @@ from contextlib import contextmanager
 
 from socialbot.config import Config
 from socialbot.subprocesses import stop, wait_until_answering
-from socialbot.web.rsgi import Proxies
+from socialbot.web.rsgi import trusted_proxies
 
 TARGET = "socialbot.web.main:app"
 
@@ -62,7 +62,7 @@ def running_web(
 
     ValueError (before anything starts) when SOCIALBOT_TRUSTED_PROXIES is not valid.
     """
-    Proxies.parse(env.get("SOCIALBOT_TRUSTED_PROXIES", ""))
+    trusted_proxies(env.get("SOCIALBOT_TRUSTED_PROXIES", ""))
     # Its own session: Ctrl-C reaches `socialbot run`, which then stops the server in order.
     process = subprocess.Popen(
         web_command(host, port, workers), env=web_environment(config, env), start_new_session=True
