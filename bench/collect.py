@@ -35,17 +35,13 @@ from socialbot.collect.round import collect_round, make_collectors  # noqa: E402
 from socialbot.config import Config, load_config  # noqa: E402
 from socialbot.networks.base import Collector, Fetched, Post, SourceRef  # noqa: E402
 from socialbot.networks.routing import route_session  # noqa: E402
-from socialbot.sandbox.process import running_sandbox  # noqa: E402
+from socialbot.sandbox.process import read_env_file, running_sandbox  # noqa: E402
 from socialbot.store.engine import make_engine, session_factory  # noqa: E402
 from socialbot.store.migrate import upgrade  # noqa: E402
 from socialbot.store.sync import sync_config  # noqa: E402
 from socialbot.store.upsert import upsert_posts  # noqa: E402
 
-ENV = dict(
-    line.split("=", 1)
-    for line in (ROOT / "sandbox.env").read_text().splitlines()
-    if line and not line.startswith("#")
-)
+ENV = read_env_file(ROOT / "sandbox.env")
 MIX = [("rss", 0.45), ("twitter", 0.25), ("facebook", 0.15), ("mastodon", 0.10), ("bluesky", 0.05)]
 
 

@@ -33,6 +33,7 @@ from socialbot.feed.query import FeedFilter, feed_page  # noqa: E402
 from socialbot.sandbox.process import free_port  # noqa: E402
 from socialbot.store.engine import make_engine, session_factory  # noqa: E402
 from socialbot.store.migrate import upgrade  # noqa: E402
+from socialbot.subprocesses import wait_until_answering  # noqa: E402
 from socialbot.web.server import web_command  # noqa: E402
 
 FEEDS = '[settings]\ntimezone = "Europe/London"\n'
@@ -120,24 +121,12 @@ def wrk(url: str, seconds: int, connections: int) -> tuple[float, float]:
     return rps, value / 1000 if unit == "us" else value * 1000 if unit == "s" else value
 
 
-def wait_for(url: str) -> None:
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        try:
-            if httpx.get(url, timeout=2).status_code == 200:
-                return
-        except httpx.TransportError:
-            pass
-        time.sleep(0.1)
-    raise RuntimeError(f"{url} did not answer")
-
-
 def serve(command: list[str], env: dict[str, str], url: str) -> subprocess.Popen[bytes]:
     process = subprocess.Popen(
         command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True
     )
     try:
-        wait_for(url)
+        wait_until_answering(process, url, 30, command[0])
     except RuntimeError:
         stop(process)
         raise

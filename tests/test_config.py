@@ -7,13 +7,10 @@ from pathlib import Path
 import pytest
 
 from socialbot.config import ConfigError, load_config, missing_secrets, parse_duration
+from socialbot.sandbox.process import read_env_file
 from tests.conftest import DATA, ROOT
 
-SANDBOX_ENV = dict(
-    line.split("=", 1)
-    for line in (ROOT / "sandbox.env").read_text().splitlines()
-    if line and not line.startswith("#")
-)
+SANDBOX_ENV = read_env_file(ROOT / "sandbox.env")
 
 MINIMAL = """\
 [settings]
