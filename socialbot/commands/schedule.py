@@ -10,7 +10,6 @@ import click
 from rich.console import Console
 from rich.table import Table
 from sqlalchemy import func, select
-from sqlalchemy.orm import selectinload
 
 from socialbot.cli import App, cli, pass_app
 from socialbot.errors import SocialbotError, UsageError
@@ -209,23 +208,13 @@ def queue_group() -> None:
 @pass_app
 def queue_list(app: App, show_all: bool) -> None:
     """Deliveries in due order, times in the configured zone."""
-    from sqlalchemy.orm import joinedload
-
-    from socialbot.store import Delivery, DeliveryState
+    from socialbot.queue.ops import in_due_order
+    from socialbot.store import DeliveryState
 
     table = Table("id", "due (local)", "post", "account", "state", "parts", "note")
     finished = {DeliveryState.SENT, DeliveryState.CANCELLED, DeliveryState.EXPIRED}
     with session_factory(app.engine)() as session:
-        query = (
-            select(Delivery)
-            .options(
-                joinedload(Delivery.account),
-                joinedload(Delivery.scheduled_post),
-                selectinload(Delivery.parts),
-            )
-            .order_by(Delivery.due_at, Delivery.id)
-        )
-        for d in session.scalars(query):
+        for d in session.scalars(in_due_order()):
             if d.state in finished and not show_all:
                 continue
             table.add_row(

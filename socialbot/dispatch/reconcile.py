@@ -18,9 +18,9 @@ from sqlalchemy.orm import Session, sessionmaker
 from socialbot.dispatch.alerts import Alerts
 from socialbot.dispatch.publishers import Publishers
 from socialbot.dispatch.run import describe_deliveries
-from socialbot.dispatch.send import load, parts_of
+from socialbot.dispatch.send import load, parts_of, record_part
 from socialbot.networks.base import NetworkError
-from socialbot.store import AuditEvent, Delivery, DeliveryPart, DeliveryState
+from socialbot.store import AuditEvent, Delivery, DeliveryState
 
 log = logging.getLogger("socialbot.dispatch")
 # Platforms' clocks and ours differ a little; look a bit before the claim.
@@ -84,15 +84,7 @@ def _reconcile(
             "resend",
             f"part {done + 1} was not published: sending it again",
         )
-    with sessions.begin() as session:
-        session.add(
-            DeliveryPart(
-                delivery_id=delivery_id,
-                position=done,
-                external_id=found.external_id,
-                permalink=found.permalink,
-            )
-        )
+    record_part(sessions, delivery_id, done, found)
     state = DeliveryState.SENT if done + 1 >= len(texts) else DeliveryState.SCHEDULED
     return _settle(
         sessions,

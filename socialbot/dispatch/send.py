@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session, joinedload, selectinload, sessionmaker
 
 from socialbot.collect.pacing import backoff
 from socialbot.dispatch.publishers import Publishers
-from socialbot.networks.base import AuthFailed, Media, NetworkError, RateLimited, Rejected
+from socialbot.networks.base import AuthFailed, Media, NetworkError, Published, RateLimited, Rejected
 from socialbot.queue.text import IMAGE_TYPES, compose_parts, fill_occurrence
 from socialbot.store import AuditEvent, Delivery, DeliveryPart, DeliveryState, ScheduledPost
 
@@ -40,6 +40,21 @@ def load(session: Session, delivery_id: int) -> Delivery:
             joinedload(Delivery.scheduled_post), joinedload(Delivery.account), selectinload(Delivery.parts)
         )
     ).one()
+
+
+def record_part(
+    sessions: sessionmaker[Session], delivery_id: int, position: int, published: Published
+) -> None:
+    """A part that is on the platform, recorded at once and on its own (before the next is sent)."""
+    with sessions.begin() as session:
+        session.add(
+            DeliveryPart(
+                delivery_id=delivery_id,
+                position=position,
+                external_id=published.external_id,
+                permalink=published.permalink,
+            )
+        )
 
 
 def parts_of(delivery: Delivery) -> list[str]:
@@ -80,15 +95,7 @@ def send_delivery(
                 idempotency_key=f"{key}-{position}",
                 media=media if position == 0 else (),
             )
-            with sessions.begin() as session:
-                session.add(
-                    DeliveryPart(
-                        delivery_id=delivery_id,
-                        position=position,
-                        external_id=published.external_id,
-                        permalink=published.permalink,
-                    )
-                )
+            record_part(sessions, delivery_id, position, published)
             done.append(published.external_id)
     except (Rejected, AuthFailed) as exc:
         return _finish(sessions, delivery_id, DeliveryState.FAILED, now, str(exc))

@@ -5,8 +5,8 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session, joinedload
+from sqlalchemy import Select, select
+from sqlalchemy.orm import Session, joinedload, selectinload
 
 from socialbot.queue.campaign import local_to_utc
 from socialbot.queue.sync import UNSENT
@@ -17,6 +17,19 @@ RETRYABLE = {DeliveryState.FAILED, DeliveryState.UNKNOWN, DeliveryState.EXPIRED}
 
 class QueueError(LookupError):
     """A reference that names nothing, or a change the delivery's state does not allow."""
+
+
+def in_due_order() -> Select[Delivery]:
+    """Every delivery, soonest first, with its account, post and parts loaded (for listings)."""
+    return (
+        select(Delivery)
+        .options(
+            joinedload(Delivery.account),
+            joinedload(Delivery.scheduled_post),
+            selectinload(Delivery.parts),
+        )
+        .order_by(Delivery.due_at, Delivery.id)
+    )
 
 
 def find(session: Session, ref: str) -> list[Delivery]:

@@ -12,12 +12,12 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 from sqlalchemy import select
-from sqlalchemy.orm import joinedload, selectinload
 
 from socialbot.config import Config
 from socialbot.dispatch.publishers import Publishers
 from socialbot.dispatch.run import dispatch_round
 from socialbot.queue.campaign import Campaign
+from socialbot.queue.ops import in_due_order
 from socialbot.queue.sync import sync_campaign
 from socialbot.store import Delivery, DeliveryState
 from socialbot.store.engine import make_engine, session_factory
@@ -76,16 +76,7 @@ def rehearse(
             publishers.close()
         rehearsal = Rehearsal()
         with sessions() as session:
-            query = (
-                select(Delivery)
-                .options(
-                    joinedload(Delivery.account),
-                    joinedload(Delivery.scheduled_post),
-                    selectinload(Delivery.parts),
-                )
-                .order_by(Delivery.due_at, Delivery.id)
-            )
-            for d in session.scalars(query):
+            for d in session.scalars(in_due_order()):
                 rehearsal.deliveries.append(
                     RehearsedDelivery(
                         d.due_at.astimezone(campaign.zone),
