@@ -17,13 +17,11 @@ from socialbot.store.engine import make_engine, session_factory
 from socialbot.web.app import create_app
 from socialbot.web.rsgi import Served, trusted_proxies
 
-TRUSTED_PROXIES = "SOCIALBOT_TRUSTED_PROXIES"
-
 
 def build() -> Served:
     """The app for the configured store."""
     config = load_config(config_path(None, os.environ), os.environ)
-    trusted = trusted_proxies(os.environ.get(TRUSTED_PROXIES, "127.0.0.1"))
+    trusted = trusted_proxies(os.environ)
     return Served(create_app(config, session_factory(make_engine(config.database_url))), trusted)
 
 

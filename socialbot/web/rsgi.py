@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import ipaddress
 import logging
+from collections.abc import Mapping
 from contextlib import AbstractAsyncContextManager
 from typing import Any
 
@@ -22,12 +23,15 @@ from socialbot.web.fast import CachedFeeds
 
 log = logging.getLogger(__name__)
 
+TRUSTED_PROXIES = "SOCIALBOT_TRUSTED_PROXIES"
 
-def trusted_proxies(spec: str) -> list[str]:
-    """SOCIALBOT_TRUSTED_PROXIES's comma-separated addresses or networks (CIDR), or ["*"] for any.
+
+def trusted_proxies(env: Mapping[str, str]) -> list[str]:
+    """The addresses or networks (CIDR) in SOCIALBOT_TRUSTED_PROXIES (default 127.0.0.1), or ["*"].
 
     ValueError names an entry that is neither (uvicorn's middleware would silently take it as a name).
     """
+    spec = env.get(TRUSTED_PROXIES, "127.0.0.1")
     items = [item.strip() for item in spec.split(",") if item.strip()]
     if "*" in items:
         return ["*"]
@@ -36,7 +40,7 @@ def trusted_proxies(spec: str) -> list[str]:
             ipaddress.ip_network(item, strict=False)
         except ValueError:
             raise ValueError(
-                f"SOCIALBOT_TRUSTED_PROXIES: {item!r} is not an address, a network (CIDR) or *"
+                f"{TRUSTED_PROXIES}: {item!r} is not an address, a network (CIDR) or *"
             ) from None
     return items
 

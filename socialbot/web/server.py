@@ -62,7 +62,7 @@ def running_web(
 
     ValueError (before anything starts) when SOCIALBOT_TRUSTED_PROXIES is not valid.
     """
-    trusted_proxies(env.get("SOCIALBOT_TRUSTED_PROXIES", ""))
+    trusted_proxies(env)
     # Its own session: Ctrl-C reaches `socialbot run`, which then stops the server in order.
     process = subprocess.Popen(
         web_command(host, port, workers), env=web_environment(config, env), start_new_session=True
