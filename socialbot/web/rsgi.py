@@ -93,10 +93,10 @@ class Served:
         """The request's scheme as the ASGI path sees it after uvicorn's ProxyHeadersMiddleware (the
         same trusted peers, the same reading of X-Forwarded-Proto), so both paths build one cache key."""
         forwarded = headers.get("x-forwarded-proto")
-        client = address(scope.client)
-        if forwarded is not None and client and client[0] in self.proxy_headers.trusted_hosts:
+        if forwarded is not None:  # the peer's address is looked at only when there is something to believe
+            client = address(scope.client)
             value = forwarded.strip()
-            if value in ("http", "https"):
+            if client and client[0] in self.proxy_headers.trusted_hosts and value in ("http", "https"):
                 return str(value)
         return str(scope.scheme)
 
