@@ -6,12 +6,13 @@ Pages are keyset-paginated on (published_at, id), never OFFSET, so page 50 costs
 from __future__ import annotations
 
 import base64
+import functools
 import re
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, exists, func, literal, not_, or_, select, tuple_
+from sqlalchemy import ColumnElement, Integer, bindparam, exists, func, not_, or_, select, tuple_
 from sqlalchemy.orm import Session, aliased
 
 from socialbot.store import Group, Moderation, Post
@@ -144,98 +145,97 @@ def _shown(post: Any, flt: FeedFilter, banned: list[str]) -> list[ColumnElement[
     return conditions
 
 
+# What a feed item is made of: columns, not ORM objects (no identity map, no raw JSON loaded).
+ITEM_COLUMNS = (
+    Post.id,
+    Post.network,
+    Post.external_id,
+    Group.slug,
+    Group.name,
+    Post.author,
+    Post.text,
+    Post.permalink,
+    Post.link_url,
+    Post.media,
+    Post.published_at,
+)
+
+
+@dataclass(frozen=True)
+class Statements:
+    """The feed's statements for one filter, built once and run with bound parameters."""
+
+    pinned: Any
+    first: Any
+    after: Any
+    by_link: Any
+    by_repost: Any
+
+
 def feed_page(
     session: Session, flt: FeedFilter, limit: int, cursor: str | None = None, banned: list[str] | None = None
 ) -> FeedPage:
     """One page of the feed: pinned posts first on the first page, then newest first."""
     if not 1 <= limit <= MAX_LIMIT:
         raise FeedError(f"limit: must be between 1 and {MAX_LIMIT}")
-    banned = banned or []
-    shown = _shown(Post, flt, banned)
-    newer = NEWER
-    query = select(Post, Group).join(Group, Post.group_id == Group.id).where(Group.enabled, *shown)
+    statements = _statements(flt, tuple(banned or ()))
+    pinned: list[Any] = []
+    if cursor is None:
+        pinned = list(session.execute(statements.pinned, {"limit": limit}).all())
+        rows = list(session.execute(statements.first, {"limit": limit - len(pinned) + 1}).all())
+    else:
+        when, post_id = decode_cursor(cursor)
+        params = {"limit": limit + 1, "when": when, "post_id": post_id}
+        rows = list(session.execute(statements.after, params).all())
+    more = len(rows) > limit - len(pinned)
+    rows = rows[: limit - len(pinned)]
+    items = [_item(row, pinned=True) for row in pinned] + [_item(row) for row in rows]
+    _add_sharers(session, items, statements)
+    next_cursor = encode_cursor(rows[-1].published_at, rows[-1].id) if more and rows else None
+    return FeedPage(items, next_cursor)
+
+
+@functools.lru_cache(maxsize=256)
+def _statements(flt: FeedFilter, banned: tuple[str, ...]) -> Statements:
+    """The statements for a filter: building them costs several times what SQLite takes to answer
+    them (bench/feed.py), and readers ask for the same few filters again and again."""
+    words = list(banned)
+    shown = _shown(Post, flt, words)
+    query = select(*ITEM_COLUMNS).join(Group, Post.group_id == Group.id).where(Group.enabled, *shown)
     if flt.group:
         query = query.where(Group.slug == flt.group)
     # One item per shared link: the newest post that carries it stands for the others.
     query = query.where(
         not_(
             exists().where(
-                newer.link_url == Post.link_url,
+                NEWER.link_url == Post.link_url,
                 Post.link_url.is_not(None),
-                tuple_(newer.published_at, newer.id) > tuple_(Post.published_at, Post.id),
-                *_shown(newer, flt, banned),
+                tuple_(NEWER.published_at, NEWER.id) > tuple_(Post.published_at, Post.id),
+                *_shown(NEWER, flt, words),
             )
         )
     )
     # A repost of a post we show is not shown again.
-    original = ORIGINAL
     query = query.where(
         or_(
             Post.repost_of.is_(None),
             not_(
                 exists().where(
-                    original.network == Post.network,
-                    original.external_id == Post.repost_of,
-                    *_shown(original, flt, banned),
+                    ORIGINAL.network == Post.network,
+                    ORIGINAL.external_id == Post.repost_of,
+                    *_shown(ORIGINAL, flt, words),
                 )
             ),
         )
     )
-    pinned: list[tuple[Post, Group]] = []
-    if cursor is None:
-        pinned = list(
-            session.execute(
-                query.where(Post.moderation == Moderation.PINNED)
-                .order_by(Post.published_at.desc(), Post.id.desc())
-                .limit(limit)
-            ).all()
-        )
+    newest = (Post.published_at.desc(), Post.id.desc())
+    limit = bindparam("limit", type_=Integer)
     rest = query.where(Post.moderation != Moderation.PINNED)
-    if cursor is not None:
-        when, post_id = decode_cursor(cursor)
-        rest = rest.where(tuple_(Post.published_at, Post.id) < tuple_(_param(when), _param(post_id)))
-    rows = list(
-        session.execute(
-            rest.order_by(Post.published_at.desc(), Post.id.desc()).limit(limit - len(pinned) + 1)
-        ).all()
+    older = tuple_(Post.published_at, Post.id) < tuple_(
+        bindparam("when", type_=Post.published_at.type), bindparam("post_id", type_=Integer)
     )
-    more = len(rows) > limit - len(pinned)
-    rows = rows[: limit - len(pinned)]
-    items = [_item(post, group, pinned=True) for post, group in pinned] + [_item(p, g) for p, g in rows]
-    _add_sharers(session, items, flt, banned)
-    next_cursor = encode_cursor(rows[-1][0].published_at, rows[-1][0].id) if more and rows else None
-    return FeedPage(items, next_cursor)
-
-
-def _param(value: Any) -> Any:
-    if isinstance(value, datetime):
-        return literal(value, type_=Post.published_at.type)
-    return literal(value)
-
-
-def _item(post: Post, group: Group, pinned: bool = False) -> FeedItem:
-    return FeedItem(
-        id=post.id,
-        network=post.network,
-        external_id=post.external_id,
-        group_slug=group.slug,
-        group_name=group.name,
-        author=post.author,
-        text=post.text,
-        permalink=post.permalink,
-        link_url=post.link_url,
-        media=list(post.media or []),
-        published_at=post.published_at,
-        pinned=pinned,
-        shared_by=[Sharer(group.slug, group.name, post.permalink, post.network)],
-    )
-
-
-def _add_sharers(session: Session, items: list[FeedItem], flt: FeedFilter, banned: list[str]) -> None:
-    """Every group that shared an item's link or reposted it, in the order they did, each once."""
-    links = {item.link_url for item in items if item.link_url}
-    originals = {(item.network, item.external_id) for item in items}
-    # One row per (link or original, group), aggregated in SQL, each lookup on its own index.
+    # Every group that shared a link or reposted a post: one row per (link or original, group),
+    # aggregated in SQL, each lookup on its own index.
     columns = (
         Group.slug,
         Group.name,
@@ -243,23 +243,50 @@ def _add_sharers(session: Session, items: list[FeedItem], flt: FeedFilter, banne
         func.min(Post.permalink),
         func.min(Post.network),
     )
-    shown = (Group.enabled, *_shown(Post, flt, banned))
+    sharers = select(*columns).join(Group, Post.group_id == Group.id).where(Group.enabled, *shown)
+    return Statements(
+        pinned=query.where(Post.moderation == Moderation.PINNED).order_by(*newest).limit(limit),
+        first=rest.order_by(*newest).limit(limit),
+        after=rest.where(older).order_by(*newest).limit(limit),
+        by_link=sharers.add_columns(Post.link_url)
+        .where(Post.link_url.in_(bindparam("keys", expanding=True)))
+        .group_by(Post.link_url, Group.id),
+        by_repost=sharers.add_columns(Post.repost_of)
+        .where(Post.repost_of.is_not(None), Post.repost_of.in_(bindparam("keys", expanding=True)))
+        .group_by(Post.repost_of, Group.id),
+    )
+
+
+def _item(row: Any, pinned: bool = False) -> FeedItem:
+    return FeedItem(
+        id=row.id,
+        network=row.network,
+        external_id=row.external_id,
+        group_slug=row.slug,
+        group_name=row.name,
+        author=row.author,
+        text=row.text,
+        permalink=row.permalink,
+        link_url=row.link_url,
+        media=list(row.media or []),
+        published_at=row.published_at,
+        pinned=pinned,
+        shared_by=[Sharer(row.slug, row.name, row.permalink, row.network)],
+    )
+
+
+def _add_sharers(session: Session, items: list[FeedItem], statements: Statements) -> None:
+    """Every group that shared an item's link or reposted it, in the order they did, each once."""
+    links = sorted({item.link_url for item in items if item.link_url})
+    originals = sorted({item.external_id for item in items})
     rows: list[tuple[Any, ...]] = []
     if links:
-        query = (
-            select(Post.link_url, *columns)
-            .join(Group, Post.group_id == Group.id)
-            .where(Post.link_url.in_(links), *shown)
-            .group_by(Post.link_url, Group.id)
-        )
-        rows += [("link", *row) for row in session.execute(query)]
-    query = (
-        select(Post.repost_of, *columns)
-        .join(Group, Post.group_id == Group.id)
-        .where(Post.repost_of.is_not(None), Post.repost_of.in_({e for _, e in originals}), *shown)
-        .group_by(Post.repost_of, Group.id)
-    )
-    rows += [("repost", *row) for row in session.execute(query)]
+        rows += [("link", row[-1], *row[:-1]) for row in session.execute(statements.by_link, {"keys": links})]
+    if originals:
+        rows += [
+            ("repost", row[-1], *row[:-1])
+            for row in session.execute(statements.by_repost, {"keys": originals})
+        ]
     found: dict[tuple[str, str], list[tuple[Any, Sharer]]] = {}
     for kind, key, slug, name, first, permalink, network in rows:
         found.setdefault((kind, key), []).append((first, Sharer(slug, name, permalink, network)))
