@@ -6,9 +6,6 @@ import re
 from dataclasses import dataclass
 from datetime import date, datetime
 
-import regex
-from twitter_text import parse_tweet
-
 URL = re.compile(r"https?://\S+")
 # Where a text may be cut: paragraphs, lines, and sentence ends (not "1." in a numbered list).
 BREAK = re.compile(r"(\n{2,}|\n|(?<=\D[.!?…])[ \t]+)")
@@ -70,9 +67,13 @@ MEDIA = {
 def measure(network: str, text: str) -> int:
     """The length of text as network counts it."""
     if network == "twitter":
+        # Imported when first needed: twitter_text's tables take 0.4 s to load, and every CLI command
+        # and the sandbox's start-up would wait for them (tests/sandbox/test_server.py).
+        from twitter_text import parse_tweet
+
         return int(parse_tweet(text).weightedLength)
     if network == "bluesky":
-        return len(regex.findall(r"\X", text))
+        return graphemes(text)
     if network == "mastodon":
         return len(URL.sub("x" * 23, text))
     return len(text)
@@ -179,3 +180,10 @@ def fill_occurrence(text: str, occurrence: str, last_day: date | None) -> str:
     for token, value in values.items():
         text = text.replace(token, value)
     return text
+
+
+def graphemes(text: str) -> int:
+    """The number of user-perceived characters (Bluesky's 300-grapheme limit counts these)."""
+    import regex  # imported when first needed, as twitter_text is (0.1 s)
+
+    return len(regex.findall(r"\X", text))

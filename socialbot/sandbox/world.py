@@ -90,6 +90,8 @@ class World:
         self.id_makers = dict(id_makers or {})
         self.lock = threading.RLock()
         self.accounts: dict[tuple[str, str], SandboxAccount] = {}
+        # The same accounts by (network, numeric id): X, Mastodon and Facebook address them so.
+        self.by_number: dict[tuple[str, str], SandboxAccount] = {}
         self.by_id: dict[tuple[str, str], SandboxPost] = {}
         self.record: list[dict[str, Any]] = []
         self.state_file = state_file
@@ -117,12 +119,7 @@ class World:
 
     def account(self, network: str, locator: str) -> SandboxAccount | None:
         """The account with this handle, page name, numeric id or feed URL, if the sandbox has it."""
-        key = (network, locator.lower())
-        if key in self.accounts:
-            return self.accounts[key]
-        return next(
-            (a for a in self.accounts.values() if a.network == network and a.numeric_id == locator), None
-        )
+        return self.accounts.get((network, locator.lower())) or self.by_number.get((network, locator))
 
     def ensure_account(self, network: str, locator: str, name: str = "") -> SandboxAccount:
         """The account, created empty if the sandbox has not heard of it (e.g. a token's own user)."""
@@ -146,6 +143,7 @@ class World:
         numeric = str(10**15 + int.from_bytes(digest[:6], "big"))
         account = SandboxAccount(network, locator, name, group, numeric)
         self.accounts[(network, locator.lower())] = account
+        self.by_number.setdefault((network, numeric), account)
         if history:
             self._generate(account)
         return account

@@ -14,7 +14,6 @@ import time
 from datetime import UTC, datetime
 from typing import Any
 
-import regex
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
@@ -208,6 +207,8 @@ class BlueskySandbox:
         body = await request.json()
         record = body.get("record") or {}
         text = str(record.get("text", ""))
+        import regex  # loaded when a post is made, not at the sandbox's start-up
+
         if len(regex.findall(r"\X", text)) > MAX_GRAPHEMES:
             return xrpc_error(
                 "InvalidRequest",

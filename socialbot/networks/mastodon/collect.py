@@ -23,7 +23,7 @@ from socialbot.networks.base import (
     Transient,
     secret_fingerprint,
 )
-from socialbot.networks.html import first_link, html_to_text, sanitize_html
+from socialbot.networks.html import first_link, sanitize_with_text
 from socialbot.networks.links import canonical_url
 from socialbot.networks.mastodon import MastodonSettings
 from socialbot.networks.per_thread import PerThread
@@ -124,7 +124,7 @@ def error_text(response: requests.Response) -> str:
 
 def status_post(status: Any) -> Post:
     """A Status as a Post: sanitised HTML, its text, the card's or first outside link."""
-    html = sanitize_html(status["content"] or "")
+    html, text = sanitize_with_text(status["content"] or "")
     card = status.get("card") or {}
     link = card.get("url") or outside_link(html, status)
     media = [
@@ -138,7 +138,7 @@ def status_post(status: Any) -> Post:
     return Post(
         network="mastodon",
         external_id=str(status["id"]),
-        text=html_to_text(html),
+        text=text,
         html=html,
         author=status["account"]["acct"],
         published_at=created.astimezone(UTC),

@@ -18,7 +18,7 @@ import urllib3
 
 from socialbot import __version__
 from socialbot.networks.base import Fetched, Post, RateLimited, Rejected, SourceRef, Transient
-from socialbot.networks.html import html_to_text, sanitize_html
+from socialbot.networks.html import html_to_text, sanitize_with_text
 from socialbot.networks.links import canonical_url
 from socialbot.networks.routing import sandbox_prefixes, sandbox_target
 from socialbot.networks.rss import RssSettings
@@ -73,13 +73,14 @@ class RssCollector:
             headers["If-None-Match"] = source.etag
         if source.last_modified:
             headers["If-Modified-Since"] = source.last_modified
-        body, response_headers, status = self._get(source.locator, headers)
+        body, response_headers, status, found_at = self._get(source.locator, headers)
         if status == 304:
             return Fetched([], etag=source.etag, last_modified=source.last_modified, not_modified=True)
+        # Relative links are relative to where the feed was found, after any redirects.
         if self.pool is not None:
-            posts, warnings = self.pool.submit(parse_feed, body, response_headers, source.locator).result()
+            posts, warnings = self.pool.submit(parse_feed, body, response_headers, found_at).result()
         else:
-            posts, warnings = parse_feed(body, response_headers, source.locator)
+            posts, warnings = parse_feed(body, response_headers, found_at)
         return Fetched(
             posts,
             etag=response_headers.get("etag"),
@@ -87,7 +88,8 @@ class RssCollector:
             warnings=warnings,
         )
 
-    def _get(self, url: str, headers: dict[str, str]) -> tuple[bytes, dict[str, str], int]:
+    def _get(self, url: str, headers: dict[str, str]) -> tuple[bytes, dict[str, str], int, str]:
+        """The answer's body, lower-cased headers and status, and the URL that gave it."""
         deadline = time.monotonic() + self.settings.connect_timeout + self.settings.read_timeout
         try:
             for _ in range(MAX_REDIRECTS + 1):
@@ -105,7 +107,7 @@ class RssCollector:
                     # Read to the end even for a 304 (no body): only a finished answer frees the connection.
                     body = self._read_capped(url, response, lowered, deadline)
                     read = True
-                    return body, lowered, response.status
+                    return body, lowered, response.status, url
                 finally:
                     # A body left unread (a redirect's, or too large, too slow, refused) would poison
                     # the pooled connection: that one is closed instead of kept alive.
@@ -197,9 +199,8 @@ def entry_to_post(entry: Any, feed_title: str, feed_url: str = "") -> Post | Non
         return None
     content = entry.get("content") or []
     html_source = content[0].get("value", "") if content else entry.get("summary", "")
-    html = sanitize_html(html_source or "")
+    html, body = sanitize_with_text(html_source or "")
     title = html_to_text(entry.get("title", ""))
-    body = html_to_text(html)
     text = body if title and body.startswith(title) else "\n\n".join(part for part in (title, body) if part)
     when = entry.get("published_parsed") or entry.get("updated_parsed")
     published = datetime.fromtimestamp(calendar.timegm(when), UTC) if when else datetime.now(UTC)

@@ -14,11 +14,23 @@ from socialbot.networks.rss import RssSettings
 from socialbot.networks.rss.collect import RssCollector
 from tests.networks.rss.test_parse import RSS
 
+# Relative links, no xml:base: they are relative to where the feed is.
+MOVED_ATOM = b"""<?xml version="1.0" encoding="utf-8"?>
+<feed xmlns="http://www.w3.org/2005/Atom"><title>LRC</title><id>urn:lrc</id>
+<updated>2026-11-21T09:00:00Z</updated>
+<entry><title>Conference fringe</title><id>urn:lrc:1</id><link href="fringe/"/>
+<updated>2026-11-21T09:00:00Z</updated><summary>Room 4, 6pm</summary></entry>
+</feed>"""
+
 
 class Site(BaseHTTPRequestHandler):
     def do_GET(self) -> None:
         if self.path == "/old-feed/":
             self.answer(301, b"", {"Location": "/feed/"})
+        elif self.path == "/atom.xml":
+            self.answer(308, b"", {"Location": "/news/atom/"})
+        elif self.path == "/news/atom/":
+            self.answer(200, MOVED_ATOM, {"Content-Type": "application/atom+xml"})
         elif self.path == "/loop/":
             self.answer(302, b"moved", {"Location": "/loop/"})
         elif self.path == "/feed/":
@@ -71,6 +83,8 @@ def test_a_moved_feed_is_followed_and_its_links_are_absolute(site: str, collecto
         "https://brent.example.org/2026/11/ballots/",
     ], "relative links are joined with where the feed was found"
     assert fetched.etag == '"v1"'
+    moved = collector.fetch_new(SourceRef(2, "rss", f"{site}/atom.xml"))
+    assert [p.permalink for p in moved.posts] == [f"{site}/news/atom/fringe/"], "not /fringe/ (the old URL's)"
 
 
 def test_304_then_again_on_the_same_connection(site: str, collector: RssCollector) -> None:

@@ -226,3 +226,24 @@ def test_media_upload_v2_signed_with_tweepys_oauth1(sandbox: str, route: Any) ->
     assert response.status_code == 200, response.text
     media = response.json()["data"]
     assert media["media_key"] == f"3_{media['id']}" and media["size"] == 4104
+
+
+def test_the_collector_reads_a_timeline_and_rejects_an_unknown_handle(sandbox: str) -> None:
+    """socialbot's X collector (tweepy answering dicts) against the sandbox."""
+    from socialbot.networks.base import Rejected, SourceRef
+    from socialbot.networks.twitter import TwitterSettings
+    from socialbot.networks.twitter.collect import TwitterCollector
+
+    collector = TwitterCollector(TwitterSettings(), {"SOCIALBOT_X_BEARER_TOKEN": "sandbox-bearer"}, sandbox)
+    try:
+        fetched = collector.fetch_new(SourceRef(1, "twitter", HANDLE))
+        assert fetched.platform_id and fetched.cursor and fetched.requests == 2
+        assert fetched.posts and all(
+            p.permalink.startswith(f"https://x.com/{HANDLE}/status/") for p in fetched.posts
+        )
+        assert fetched.cursor == max((p.external_id for p in fetched.posts), key=int)
+        with pytest.raises(Rejected, match="nobody_here_123") as refused:
+            collector.fetch_new(SourceRef(2, "twitter", "nobody_here_123"))
+        assert refused.value.reason == "unknown user"
+    finally:
+        collector.close()
