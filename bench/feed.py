@@ -3,8 +3,9 @@
 1. A SQLite store with 1,000,000 posts: the first page and page 50 (by cursor) of the feed query,
    each timed (median of 25 runs); the target is <= 5 ms.
 2. wrk against GET /feed.json?limit=20 (64 connections, 10 s) on socialbot as `socialbot run` serves
-   it (granian, socialbot/web/server.py), under uvicorn for comparison, and against nginx serving the same bytes from a file, in the same run: requests/s, the
-   ratio to nginx and p99 latency. Targets: ratio >= 0.5, p99 <= 5 ms.
+   it (granian, socialbot/web/server.py), with more threads or workers and under uvicorn for
+   comparison, and against nginx serving the same bytes from a file, in the same run: requests/s,
+   the ratio to nginx and p99 latency. Targets: ratio >= 0.5, p99 <= 5 ms.
 """
 
 from __future__ import annotations
@@ -148,10 +149,11 @@ def load_test(db: Path, work: Path, seconds: int, rounds: int) -> None:
     }
     bin_dir = Path(sys.executable).parent
     commands: dict[str, Callable[[int], list[str]]] = {
-        # Exactly what `socialbot run --web-workers N` starts.
-        "socialbot, granian RSGI, 1 worker": lambda port: web_command("127.0.0.1", port, 1),
-        "socialbot, granian RSGI, 2 workers": lambda port: web_command("127.0.0.1", port, 2),
-        "socialbot, uvicorn ASGI, 2 workers": lambda port: [
+        # Exactly what `socialbot run --web-workers N --web-threads T` starts.
+        "socialbot run (granian WSGI, 1 worker)": lambda port: web_command("127.0.0.1", port, 1, 1),
+        "granian WSGI, 1 worker, 2 threads": lambda port: web_command("127.0.0.1", port, 1, 2),
+        "granian WSGI, 2 workers": lambda port: web_command("127.0.0.1", port, 2, 1),
+        "uvicorn ASGI, 2 workers": lambda port: [
             str(bin_dir / "uvicorn"),
             "socialbot.web.main:app",
             "--interface",
@@ -203,7 +205,7 @@ http {{ access_log off; default_type application/feed+json;
     for label, results in runs.items():
         ratios = [rps / nginx for (rps, _), (nginx, _) in zip(results, runs[reference], strict=True)]
         print(
-            f"  {label:34}: {statistics.median(r for r, _ in results):9,.0f} requests/s  "
+            f"  {label:38}: {statistics.median(r for r, _ in results):9,.0f} requests/s  "
             f"p99 {statistics.median(p for _, p in results):6.2f} ms  "
             f"ratio to nginx {statistics.median(ratios):4.2f} "
             f"(rounds: {', '.join(f'{ratio:.2f}' for ratio in ratios)})"

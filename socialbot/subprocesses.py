@@ -15,19 +15,22 @@ def wait_until_answering(
     """Return once url answers at all (any HTTP status); RuntimeError if the process exits first or the
     time runs out, with the end of what it wrote to `errors`."""
     deadline = time.monotonic() + timeout
-    while True:
-        try:
-            httpx.get(url, timeout=1)
-            return
-        except httpx.TransportError:
-            pass
-        if process.poll() is not None:
-            raise RuntimeError(
-                f"{what} exited with code {process.returncode} before answering{_said(errors)}"
-            )
-        if time.monotonic() > deadline:
-            raise RuntimeError(f"{what} did not answer at {url} within {timeout:g} s{_said(errors)}")
-        time.sleep(0.02)
+    # One client for all the tries: making one (its TLS context) costs more CPU than a try, and the
+    # process being waited for needs that CPU to start.
+    with httpx.Client(timeout=1) as client:
+        while True:
+            try:
+                client.get(url)
+                return
+            except httpx.TransportError:
+                pass
+            if process.poll() is not None:
+                raise RuntimeError(
+                    f"{what} exited with code {process.returncode} before answering{_said(errors)}"
+                )
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"{what} did not answer at {url} within {timeout:g} s{_said(errors)}")
+            time.sleep(0.02)
 
 
 def stop(process: subprocess.Popen[Any], timeout: float = 10.0) -> None:

@@ -36,6 +36,17 @@ from socialbot.store.sync import sync_config
     # help on machines with cores to spare beyond collection and dispatch.
     help="Web server processes [env SOCIALBOT_WEB_WORKERS].",
 )
+@click.option(
+    "--web-threads",
+    type=click.IntRange(min=1),
+    default=1,
+    show_default=True,
+    envvar="SOCIALBOT_WEB_THREADS",
+    # A cached feed is answered in microseconds in the thread granian calls; every thread more costs
+    # throughput and p99 in lock hand-overs (bench/feed.py). More let a slow page or health check
+    # (a slow database) not hold up the feed answers behind it.
+    help="Python threads answering requests in each web server process [env SOCIALBOT_WEB_THREADS].",
+)
 @pass_app
 def run(
     app: App,
@@ -45,6 +56,7 @@ def run(
     with_sandbox: bool,
     no_collect: bool,
     web_workers: int,
+    web_threads: int,
 ) -> None:
     """Run the bot: migrate, load feeds.toml and campaigns, collect, dispatch due posts, serve the feed."""
     import signal
@@ -75,7 +87,9 @@ def run(
         jobs = start_scheduler(app.engine, sessions, app.config, os.environ, url, collect=not no_collect)
         stack.callback(jobs.stop)
         try:
-            web = stack.enter_context(running_web(app.config, host, port, web_workers, os.environ))
+            web = stack.enter_context(
+                running_web(app.config, host, port, web_workers, os.environ, threads=web_threads)
+            )
         except (ValueError, RuntimeError) as exc:
             raise click.ClickException(str(exc)) from exc
         click.echo(

@@ -65,11 +65,14 @@ class FeedApp(Starlette):
 
     def __init__(self, site: FeedSite, extra_headers: list[tuple[bytes, bytes]], **kwargs: Any) -> None:
         super().__init__(**kwargs)
-        self.site = site
-        self.extra_headers = extra_headers
+        # The one cached-feed front: the ASGI stack ends in it, and granian's WSGI front asks it
+        # directly (socialbot/web/wsgi.py), so both share its parsed keys and header lists. It
+        # passes misses to the router until the stack below it is built.
+        self.cached_feeds = CachedFeeds(self.router, site, extra_headers)
 
     def build_middleware_stack(self) -> ASGIApp:
-        return CachedFeeds(super().build_middleware_stack(), self.site, self.extra_headers)
+        self.cached_feeds.app = super().build_middleware_stack()
+        return self.cached_feeds
 
 
 def create_app(config: Config, sessions: sessionmaker[Session]) -> FeedApp:

@@ -3,8 +3,8 @@
 Most requests for a feed ask for what the cache already holds; bench/feed.py measured the full
 Starlette path (routing, request, response, two middlewares) at a small fraction of what a static
 file server does with the same bytes. `CachedFeeds.answer` decides from a handful of request
-fields; `CachedFeeds` sends it over ASGI (uvicorn, tests) and socialbot/web/rsgi.py over granian's
-RSGI. Everything else falls through to the app.
+fields; `CachedFeeds` sends it over ASGI (uvicorn, tests) and socialbot/web/wsgi.py over granian's
+WSGI. Everything else falls through to the app.
 """
 
 from __future__ import annotations

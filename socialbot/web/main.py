@@ -1,4 +1,4 @@
-"""The web app for servers that import it: `granian --interface rsgi socialbot.web.main:app` (what
+"""The web app for servers that import it: `granian --interface wsgi socialbot.web.main:wsgi` (what
 `socialbot run` starts, see socialbot/web/server.py), or any ASGI server (`uvicorn
 socialbot.web.main:app`).
 
@@ -15,7 +15,7 @@ import os
 from socialbot.config import config_path, load_config
 from socialbot.store.engine import make_engine, session_factory
 from socialbot.web.app import create_app
-from socialbot.web.rsgi import Served, trusted_proxies
+from socialbot.web.wsgi import Served, trusted_proxies
 
 
 def build() -> Served:
@@ -26,3 +26,4 @@ def build() -> Served:
 
 
 app = build()
+wsgi = app.wsgi

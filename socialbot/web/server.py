@@ -1,10 +1,11 @@
-"""Serve the web app: granian worker processes running `socialbot.web.main:app` over RSGI.
+"""Serve the web app: granian worker processes running `socialbot.web.main:wsgi`.
 
-Granian (Rust's hyper under Python's asyncio) rather than uvicorn: bench/feed.py serves the same
-cached /feed.json with both, taking turns with nginx serving the same bytes from a file, and only
-granian's RSGI with the fast path in socialbot/web/rsgi.py comes near half of nginx (uvicorn about
-a quarter to a third). The web server runs as its own process group so that `socialbot run`
-(collection, dispatch) and the feed do not share one interpreter's lock.
+Granian (Rust's hyper calling into Python) rather than uvicorn: bench/feed.py serves the same
+cached /feed.json with both, taking turns with nginx serving the same bytes from a file. Uvicorn
+reached about a third of nginx's requests/s, granian's RSGI (asyncio) with a fast path about 0.6,
+and granian's WSGI with the fast path in socialbot/web/wsgi.py 0.76-0.95, with the lowest p99. The
+web server runs as its own process group so that `socialbot run` (collection, dispatch) and the
+feed do not share one interpreter's lock.
 """
 
 from __future__ import annotations
@@ -16,25 +17,28 @@ from contextlib import contextmanager
 
 from socialbot.config import Config
 from socialbot.subprocesses import stop, wait_until_answering
-from socialbot.web.rsgi import trusted_proxies
+from socialbot.web.wsgi import trusted_proxies
 
-TARGET = "socialbot.web.main:app"
+TARGET = "socialbot.web.main:wsgi"
 
 
-def web_command(host: str, port: int, workers: int) -> list[str]:
-    """The command line that serves the web app (also what bench/feed.py measures)."""
+def web_command(host: str, port: int, workers: int, threads: int = 1) -> list[str]:
+    """The command line that serves the web app (also what bench/feed.py measures): `workers`
+    processes, each answering in `threads` Python threads."""
     return [
         sys.executable,
         "-m",
         "granian",
         "--interface",
-        "rsgi",
+        "wsgi",
         # HTTP/1.1 only: a reverse proxy or CDN in front speaks HTTP/2 to browsers.
         "--http",
         "1",
         "--no-ws",
         "--workers",
         str(workers),
+        "--blocking-threads",
+        str(threads),
         "--host",
         host,
         "--port",
@@ -56,7 +60,13 @@ def web_environment(config: Config, env: Mapping[str, str]) -> dict[str, str]:
 
 @contextmanager
 def running_web(
-    config: Config, host: str, port: int, workers: int, env: Mapping[str, str], timeout: float = 30.0
+    config: Config,
+    host: str,
+    port: int,
+    workers: int,
+    env: Mapping[str, str],
+    timeout: float = 30.0,
+    threads: int = 1,
 ) -> Iterator[subprocess.Popen[bytes]]:
     """Start the web server, wait until it answers /healthz, and stop it (and its workers) afterwards.
 
@@ -65,7 +75,7 @@ def running_web(
     trusted_proxies(env)
     # Its own session: Ctrl-C reaches `socialbot run`, which then stops the server in order.
     process = subprocess.Popen(
-        web_command(host, port, workers), env=web_environment(config, env), start_new_session=True
+        web_command(host, port, workers, threads), env=web_environment(config, env), start_new_session=True
     )
     try:
         local = "127.0.0.1" if host in ("0.0.0.0", "::", "") else host

@@ -1,6 +1,6 @@
-"""The web app as `socialbot run` serves it: granian over RSGI (socialbot/web/server.py), on both databases.
+"""The web app as `socialbot run` serves it: granian over WSGI (socialbot/web/server.py), on both databases.
 
-The RSGI fast path must answer exactly as the app does; everything else goes through the bridge.
+The WSGI fast path must answer exactly as the app does; everything else goes through the bridge.
 """
 
 from __future__ import annotations
@@ -75,20 +75,26 @@ def test_everything_else_goes_through_the_app(base: str) -> None:
 
 
 def test_the_bridge_streams_and_reads_request_bodies(tmp_path: Path) -> None:
-    """bridge() under granian with an ASGI app that reads the body and streams its answer."""
+    """AsgiBridge under granian with an ASGI app that reads the body and streams its answer."""
     port = free_port()
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     command = [
-        sys.executable, "-m", "granian", "--interface", "rsgi", "--no-ws", "--port", str(port),
-        "--log-level", "warning", "tests.web.rsgi_echo:app",
+        sys.executable, "-m", "granian", "--interface", "wsgi", "--no-ws", "--port", str(port),
+        "--log-level", "warning", "tests.web.wsgi_echo:app",
     ]  # fmt: skip
     process = subprocess.Popen(command, env=env, start_new_session=True)
     try:
         wait_until_answering(process, f"http://127.0.0.1:{port}/", 30, "granian")
-        echoed = requests.post(f"http://127.0.0.1:{port}/echo?x=1", data=b"ballot" * 10_000, timeout=10)
+        echoed = requests.post(
+            f"http://127.0.0.1:{port}/caf%C3%A9?x=1",
+            data=b"ballot" * 10_000,
+            headers={"Content-Type": "text/plain"},
+            timeout=10,
+        )
         assert echoed.status_code == 201 and echoed.headers["x-echo"] == "yes"
         assert json.loads(echoed.content) == {
-            "length": 60_000, "path": "/echo", "query": "x=1", "method": "POST", "client": "127.0.0.1",
+            "length": 60_000, "path": "/café", "query": "x=1", "method": "POST", "client": "127.0.0.1",
+            "content_type": "text/plain",
         }  # fmt: skip
         streamed = requests.get(f"http://127.0.0.1:{port}/stream", timeout=10)
         assert streamed.status_code == 200 and streamed.content == b"part 0\npart 1\npart 2\n"

@@ -1,13 +1,12 @@
-"""An ASGI app behind socialbot's RSGI bridge, for tests/web/test_served.py (run by granian)."""
+"""An ASGI app behind socialbot's WSGI bridge, for tests/web/test_served.py (run by granian)."""
 
 from __future__ import annotations
 
 import json
-from typing import Any
 
 from starlette.types import Receive, Scope, Send
 
-from socialbot.web.rsgi import bridge
+from socialbot.web.wsgi import AsgiBridge
 
 
 async def echo(scope: Scope, receive: Receive, send: Send) -> None:
@@ -38,14 +37,10 @@ async def echo(scope: Scope, receive: Receive, send: Send) -> None:
         "query": scope["query_string"].decode(),
         "method": scope["method"],
         "client": scope["client"][0],
+        "content_type": dict(scope["headers"]).get(b"content-type", b"").decode(),
     }
     await send({"type": "http.response.start", "status": 201, "headers": [(b"x-echo", b"yes")]})
     await send({"type": "http.response.body", "body": json.dumps(answer).encode()})
 
 
-class Echo:
-    async def __rsgi__(self, scope: Any, proto: Any) -> None:
-        await bridge(echo, scope, proto)
-
-
-app = Echo()
+app = AsgiBridge(echo)
