@@ -2,29 +2,64 @@
 
 from __future__ import annotations
 
+import importlib
 import logging
 import os
 import sys
 import traceback
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
 
 import click
-from rich.console import Console
-from rich.table import Table
-from sqlalchemy import Engine, func, select
-from sqlalchemy.exc import SQLAlchemyError
 
 from socialbot import __version__
-from socialbot.config import Config, config_path, load_config, missing_secrets
-from socialbot.errors import SocialbotError, UsageError
-from socialbot.networks import NETWORKS
-from socialbot.store import Group, Source
-from socialbot.store.engine import make_engine, redacted, session_factory
-from socialbot.store.migrate import current_revision, head_revision, upgrade
-from socialbot.store.sync import sync_config
+from socialbot.config import Config, config_path, load_config
+from socialbot.errors import SocialbotError
+
+if TYPE_CHECKING:
+    from sqlalchemy import Engine
 
 log = logging.getLogger("socialbot")
+
+# Every top-level command or family, and where it lives. A command's module is imported only when
+# it runs (or when help lists them all), so `socialbot sandbox` loads no database code.
+COMMANDS = {
+    "config": "socialbot.commands.store:config_group",
+    "db": "socialbot.commands.store:db_group",
+    "groups": "socialbot.commands.store:groups_group",
+    "collect": "socialbot.commands.collect:collect",
+    "sources": "socialbot.commands.collect:sources",
+    "feed": "socialbot.commands.feed:feed_group",
+    "export": "socialbot.commands.feed:export",
+    "schedule": "socialbot.commands.schedule:schedule_group",
+    "queue": "socialbot.commands.schedule:queue_group",
+    "dispatch": "socialbot.commands.schedule:dispatch",
+    "run": "socialbot.commands.run:run",
+    "sandbox": "socialbot.commands.sandbox:sandbox",
+}
+
+
+class LazyGroup(click.Group):
+    """A click group whose commands are imported by name when needed (click's lazy-loading recipe)."""
+
+    def __init__(self, *args: Any, lazy_commands: Mapping[str, str], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.lazy_commands = dict(lazy_commands)
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        """The group's own commands and the lazy ones, sorted (as --help shows them)."""
+        return sorted({*super().list_commands(ctx), *self.lazy_commands})
+
+    def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
+        """The command called name, importing its module the first time."""
+        if name in self.lazy_commands and name not in self.commands:
+            module, attribute = self.lazy_commands[name].split(":")
+            command = getattr(importlib.import_module(module), attribute)
+            if not isinstance(command, click.Command) or command.name != name:
+                raise TypeError(f"{self.lazy_commands[name]} is not the click command {name!r}")
+            self.add_command(command)
+        return super().get_command(ctx, name)
 
 
 @dataclass
@@ -50,6 +85,8 @@ class App:
     def engine(self) -> Engine:
         """The store's engine for the configured database URL."""
         if self._engine is None:
+            from socialbot.store.engine import make_engine
+
             self._engine = make_engine(self.config.database_url)
         return self._engine
 
@@ -57,7 +94,7 @@ class App:
 pass_app = click.make_pass_decorator(App)
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(cls=LazyGroup, lazy_commands=COMMANDS, context_settings={"help_option_names": ["-h", "--help"]})
 @click.option(
     "--config",
     "config_option",
@@ -82,102 +119,6 @@ def cli(ctx: click.Context, config_option: str | None, database_url: str | None,
     ctx.obj = App(config_option, database_url, verbose)
 
 
-@cli.group("config")
-def config_group() -> None:
-    """Inspect feeds.toml."""
-
-
-@config_group.command("check")
-@pass_app
-def config_check(app: App) -> None:
-    """Validate feeds.toml and the environment; print a summary."""
-    config = app.config
-    missing = missing_secrets(config)
-    if missing:
-        raise UsageError("\n".join(missing))
-    sources = [s for g in config.groups for s in g.source]
-    placeholders = sum(1 for s in sources if s.placeholder)
-    by_network = ", ".join(f"{n} {sum(1 for s in sources if s.network == n)}" for n in NETWORKS)
-    click.echo(f"{config.path}: OK")
-    click.echo(f"  database          {redacted(config.database_url)}")
-    click.echo(f"  timezone          {config.timezone.key}")
-    click.echo(f"  collect interval  {config.collect_interval}s")
-    click.echo(f"  groups            {len(config.groups)}")
-    click.echo(f"  sources           {len(sources)} ({by_network}); {placeholders} placeholders")
-    for account in config.accounts:
-        # Names of the variables only: their values are secrets and never printed.
-        env = ", ".join(f"${var}" for var in account.credentials.values())
-        click.echo(
-            f"  account           {account.key} ({account.network} {account.handle}), credentials {env}"
-        )
-
-
-@cli.group("db")
-def db_group() -> None:
-    """Manage the database schema."""
-
-
-@db_group.command("upgrade")
-@click.option("--revision", default="head", show_default=True, help="Target revision.")
-@pass_app
-def db_upgrade(app: App, revision: str) -> None:
-    """Apply the migrations the database does not have yet."""
-    upgrade(app.engine, revision)
-    click.echo(f"{redacted(app.config.database_url)}: at revision {current_revision(app.engine)}")
-
-
-@db_group.command("status")
-@pass_app
-def db_status(app: App) -> None:
-    """Show the database's revision and the newest one."""
-    current, head = current_revision(app.engine), head_revision()
-    state = "up to date" if current == head else "run `socialbot db upgrade`"
-    click.echo(f"{redacted(app.config.database_url)}: revision {current or 'none'}, newest {head} ({state})")
-
-
-@cli.group("groups")
-def groups_group() -> None:
-    """The affiliated groups and their sources."""
-
-
-@groups_group.command("sync")
-@pass_app
-def groups_sync(app: App) -> None:
-    """Load groups, sources and accounts from feeds.toml into the store."""
-    with session_factory(app.engine).begin() as session:
-        report = sync_config(session, app.config)
-    for kind in ("group", "source", "account"):
-        click.echo(
-            f"{kind}s: {report.created[kind]} created, {report.updated[kind]} updated, "
-            f"{report.disabled[kind]} disabled"
-        )
-
-
-@groups_group.command("list")
-@pass_app
-def groups_list(app: App) -> None:
-    """List the groups in the store with their sources."""
-    table = Table("slug", "name", "sources", "enabled")
-    with session_factory(app.engine)() as session:
-        counts = dict(
-            session.execute(
-                select(Source.group_id, func.count()).where(Source.enabled).group_by(Source.group_id)
-            ).all()
-        )
-        for group in session.scalars(select(Group).order_by(Group.slug)):
-            table.add_row(
-                group.slug,
-                group.name,
-                str(counts.get(group.id, 0)),
-                "yes" if group.enabled else "no",
-            )
-    Console().print(table)
-
-
-# Each family registers its commands on `cli` when imported (after `cli` exists).
-from socialbot.commands import collect, feed, run, schedule  # noqa: E402, F401
-
-
 def main(argv: Sequence[str] | None = None) -> None:
     """Run the CLI: one clear line on stderr for failures; exit 0 ok, 1 failure, 2 bad usage."""
     args = list(sys.argv[1:] if argv is None else argv)
@@ -193,14 +134,12 @@ def main(argv: Sequence[str] | None = None) -> None:
     except SocialbotError as exc:
         _report(str(exc), verbose)
         code = exc.exit_code
-    except SQLAlchemyError as exc:
-        _report(f"socialbot: database: {_first_line(exc)}", verbose)
-        code = 1
     except Exception as exc:
-        _report(
-            f"socialbot: unexpected error: {type(exc).__name__}: {exc} (run with -v for details)",
-            verbose,
-        )
+        if _is_database_error(exc):
+            _report(f"socialbot: database: {_first_line(exc)}", verbose)
+        else:
+            message = f"unexpected error: {type(exc).__name__}: {exc} (run with -v for details)"
+            _report(f"socialbot: {message}", verbose)
         code = 1
     sys.exit(code if isinstance(code, int) else 0)
 
@@ -211,6 +150,12 @@ def _report(message: str, verbose: bool) -> None:
     click.echo(message, err=True)
 
 
-def _first_line(exc: SQLAlchemyError) -> str:
+def _is_database_error(exc: Exception) -> bool:
+    # Only a command that loaded SQLAlchemy can have raised its errors; others need not import it.
+    errors = sys.modules.get("sqlalchemy.exc")
+    return errors is not None and isinstance(exc, errors.SQLAlchemyError)
+
+
+def _first_line(exc: Exception) -> str:
     orig = getattr(exc, "orig", None)
     return str(orig or exc).strip().splitlines()[0]

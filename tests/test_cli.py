@@ -113,6 +113,32 @@ def test_upgrade_and_sync_leave_every_group_in_the_database(tmp_path: Path) -> N
         assert connection.execute("pragma journal_mode").fetchone() == ("wal",)
 
 
+def test_help_lists_every_command() -> None:
+    from socialbot.cli import COMMANDS
+
+    result = socialbot("--help")
+    assert result.returncode == 0
+    listed = {line.split()[0] for line in result.stdout.split("Commands:")[1].splitlines() if line.strip()}
+    assert listed == set(COMMANDS)
+
+
+def test_the_sandbox_loads_no_database_or_client_code() -> None:
+    # It must start fast (issue #3: under 2 s). The store (SQLAlchemy, alembic), rich's tables and
+    # the HTTP clients that the bot routes to it took 0.7 s of a 1.7 s start.
+    probe = (
+        "import sys\n"
+        "from click import Context\n"
+        "from socialbot.cli import cli\n"
+        "cli.get_command(Context(cli), 'sandbox')\n"
+        "import socialbot.sandbox.app, socialbot.sandbox.server\n"
+        "heavy = ('sqlalchemy', 'alembic', 'rich', 'httpx', 'requests')\n"
+        "print(sorted({m.split('.')[0] for m in sys.modules} & set(heavy)))"
+    )
+    result = subprocess.run([sys.executable, "-c", probe], cwd=ROOT, capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "[]"
+
+
 def test_version() -> None:
     result = socialbot("--version")
     assert result.returncode == 0 and result.stdout.startswith("socialbot, version ")

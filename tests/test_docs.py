@@ -16,7 +16,10 @@ README = (ROOT / "README.md").read_text()
 
 def command_paths(group: click.Group, prefix: str = "socialbot") -> list[str]:
     paths = []
-    for name, command in group.commands.items():
+    context = click.Context(group)
+    for name in group.list_commands(context):
+        command = group.get_command(context, name)
+        assert command is not None, f"{prefix} {name} is listed but cannot be loaded"
         if isinstance(command, click.Group):
             paths.extend(command_paths(command, f"{prefix} {name}"))
         else:

@@ -1,1 +1,1 @@
-"""The CLI's command families; importing each registers its commands on socialbot.cli.cli."""
+"""The CLI's command families; socialbot.cli.COMMANDS names each command's module, imported when it runs."""

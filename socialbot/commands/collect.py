@@ -6,13 +6,13 @@ import click
 from rich.console import Console
 from sqlalchemy import select
 
-from socialbot.cli import App, cli, pass_app
+from socialbot.cli import App, pass_app
 from socialbot.errors import SocialbotError
 from socialbot.store import Source
 from socialbot.store.engine import session_factory
 
 
-@cli.command("collect")
+@click.command("collect")
 @click.option("--group", metavar="SLUG", help="Only this group's sources (due or not).")
 @click.option("--source", "source_id", type=int, metavar="ID", help="Only this source (due or not).")
 @click.option(
@@ -47,7 +47,7 @@ def collect(app: App, group: str | None, source_id: int | None, sandbox: str | N
         raise SocialbotError("socialbot: collect: every source failed; see the reasons above")
 
 
-@cli.command("sources")
+@click.command("sources")
 @pass_app
 def sources(app: App) -> None:
     """List every source's health: last outcome, errors, next poll."""

@@ -9,12 +9,12 @@ import click
 from rich.console import Console
 from rich.table import Table
 
-from socialbot.cli import App, cli, pass_app
+from socialbot.cli import App, pass_app
 from socialbot.errors import UsageError
 from socialbot.store.engine import session_factory
 
 
-@cli.group("feed")
+@click.group("feed")
 def feed_group() -> None:
     """The What's New feed: list and moderate posts."""
 
@@ -69,7 +69,7 @@ for _action in ("hide", "unhide", "pin", "unpin"):
     _moderation_command(_action)
 
 
-@cli.command("export")
+@click.command("export")
 @click.argument("directory", type=click.Path(file_okay=False, path_type=Path))
 @click.option("--base-url", metavar="URL", help="Where DIRECTORY will be served [default: [feed] base_url].")
 @click.option("--pages", default=20, show_default=True, help="How many pages to write.")

@@ -11,13 +11,13 @@ from rich.console import Console
 from rich.table import Table
 from sqlalchemy import func, select
 
-from socialbot.cli import App, cli, pass_app
+from socialbot.cli import App, pass_app
 from socialbot.errors import SocialbotError, UsageError
 from socialbot.store.engine import session_factory
 from socialbot.store.sync import sync_config
 
 
-@cli.group("schedule")
+@click.group("schedule")
 def schedule_group() -> None:
     """Campaign files in schedules/: check, queue and show them."""
 
@@ -145,7 +145,7 @@ def schedule_rehearse(app: App, files: tuple[Path, ...], sandbox: str | None) ->
         raise SocialbotError(f"socialbot: schedule rehearse: {failed} deliveries would not go out; see above")
 
 
-@cli.command("dispatch")
+@click.command("dispatch")
 @click.option(
     "--sandbox", "sandbox", metavar="URL", help="Publish to the sandbox at URL [env SOCIALBOT_SANDBOX_URL]."
 )
@@ -198,7 +198,7 @@ def dispatch(app: App, sandbox: str | None, until_idle: bool, interval: float, d
         publishers.close()
 
 
-@cli.group("queue")
+@click.group("queue")
 def queue_group() -> None:
     """Queued posts: list them; approve, cancel, reschedule or retry deliveries."""
 

@@ -30,6 +30,12 @@ def network_parts(part: str) -> dict[str, ModuleType]:
     }
 
 
+def sandbox_prefixes() -> dict[str, str]:
+    """Every real host the networks use → its path prefix in the sandbox (the sandbox serves them
+    there; networks/routing.py sends the clients' requests there)."""
+    return {host: prefix for info in NETWORKS.values() for host, prefix in info.sandbox_hosts.items()}
+
+
 register(twitter.NETWORK)
 register(facebook.NETWORK)
 register(rss.NETWORK)

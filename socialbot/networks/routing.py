@@ -16,22 +16,9 @@ import httpx
 import requests
 from requests.adapters import HTTPAdapter
 
-from socialbot.networks import NETWORKS
+from socialbot.networks import sandbox_prefixes
 
 SANDBOX_ENV = "SOCIALBOT_SANDBOX_URL"
-
-
-def sandbox_prefixes() -> dict[str, str]:
-    """Every real host the networks use → its path prefix in the sandbox."""
-    return {host: prefix for info in NETWORKS.values() for host, prefix in info.sandbox_hosts.items()}
-
-
-def host_map(base_url: str) -> dict[str, str]:
-    """What GET /_sandbox/hosts answers: real host → sandbox URL; "*" for every other host."""
-    base = base_url.rstrip("/")
-    mapping = {host: f"{base}/{prefix}" for host, prefix in sandbox_prefixes().items()}
-    mapping["*"] = f"{base}/web/{{host}}"
-    return mapping
 
 
 def sandbox_target(url: str, base_url: str, prefixes: Mapping[str, str] | None = None) -> str:

@@ -13,8 +13,7 @@ from starlette.middleware import Middleware
 from starlette.routing import BaseRoute, Mount
 
 from socialbot.config import Config
-from socialbot.networks import NETWORKS, network_part
-from socialbot.networks.routing import sandbox_prefixes
+from socialbot.networks import NETWORKS, network_part, sandbox_prefixes
 from socialbot.sandbox.control import Control
 from socialbot.sandbox.faults import FaultMiddleware, Faults, Stats
 from socialbot.sandbox.world import World

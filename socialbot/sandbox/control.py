@@ -11,8 +11,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 from starlette.routing import BaseRoute, Route
 
-from socialbot.networks import NETWORKS
-from socialbot.networks.routing import host_map
+from socialbot.networks import NETWORKS, sandbox_prefixes
 from socialbot.sandbox.faults import Faults, Stats
 from socialbot.sandbox.http import json_response
 from socialbot.sandbox.world import World
@@ -20,6 +19,14 @@ from socialbot.sandbox.world import World
 TEMPLATES = Environment(
     loader=FileSystemLoader(Path(__file__).parent / "templates"), autoescape=select_autoescape(["html"])
 )
+
+
+def host_map(base_url: str) -> dict[str, str]:
+    """What GET /_sandbox/hosts answers: real host → sandbox URL; "*" for every other host."""
+    base = base_url.rstrip("/")
+    mapping = {host: f"{base}/{prefix}" for host, prefix in sandbox_prefixes().items()}
+    mapping["*"] = f"{base}/web/{{host}}"
+    return mapping
 
 
 class Control:

@@ -70,6 +70,10 @@ class SandboxAccount:
 IdMaker = Callable[[SandboxPost], str]
 
 
+def _timeline_order(post: SandboxPost) -> tuple[datetime, int]:
+    return post.created_at, post.seq
+
+
 class World:
     """Accounts and timelines for a seed, a clock that ticks, and the record of what was published."""
 
@@ -160,24 +164,31 @@ class World:
             drafts += [(self.epoch - timedelta(hours=h), d) for h, d in SEED_POSTS]
         for at, draft in sorted(drafts, key=lambda pair: pair[0]):
             self._add_draft(account, at, draft)
+        # Appended as made (a thread's later parts can pass a seed post's time): sorted once here.
+        account.posts.sort(key=_timeline_order)
 
     def _add_draft(self, account: SandboxAccount, at: datetime, draft: Draft) -> None:
         parts = draft.thread if draft.thread and account.network in THREADED else [draft.text]
         previous = None
         for i, text in enumerate(parts):
             post = self._new_post(
-                account, at + timedelta(seconds=20 * i), text, draft.links if i == 0 else []
+                account, at + timedelta(seconds=20 * i), text, draft.links if i == 0 else [], in_order=False
             )
             post.image, post.reply_to = draft.image and i == 0, previous
             previous = post
 
-    def _new_post(self, account: SandboxAccount, at: datetime, text: str, links: list[str]) -> SandboxPost:
+    def _new_post(
+        self, account: SandboxAccount, at: datetime, text: str, links: list[str], in_order: bool = True
+    ) -> SandboxPost:
         self._seq += 1
         post = SandboxPost(self._seq, account, at, text, list(links))
         maker = self.id_makers.get(account.network)
         post.id = maker(post) if maker else str(post.seq)
         self.by_id[(account.network, post.id)] = post
-        bisect.insort(account.posts, post, key=lambda p: (p.created_at, p.seq))
+        if in_order:
+            bisect.insort(account.posts, post, key=_timeline_order)
+        else:
+            account.posts.append(post)
         return post
 
     # Changes made through the APIs -----------------------------------------------------------

@@ -17,10 +17,11 @@ import feedparser
 import urllib3
 
 from socialbot import __version__
+from socialbot.networks import sandbox_prefixes
 from socialbot.networks.base import Fetched, Post, RateLimited, Rejected, SourceRef, Transient
 from socialbot.networks.html import html_to_text, sanitize_with_text
 from socialbot.networks.links import canonical_url
-from socialbot.networks.routing import sandbox_prefixes, sandbox_target
+from socialbot.networks.routing import sandbox_target
 from socialbot.networks.rss import RssSettings
 
 MAX_REDIRECTS = 5
