@@ -52,16 +52,30 @@ def http_url(url: str | None) -> str | None:
     return url
 
 
+# A link that is canonical already: http(s), a lower-case host with no port or user, no query or
+# fragment, nothing urlsplit would strip. Most links are; every href of every feed entry comes here.
+CANONICAL_ALREADY = re.compile(r"https?://[a-z0-9.-]+(/[^?#\s\x00-\x1f\x7f]*)?")
+
+
 def canonical_url(url: str) -> str | None:
     """http(s) URL with lower-case host, no default port, fragment or tracking parameters; else None."""
+    plain = CANONICAL_ALREADY.fullmatch(url)
+    if plain is not None:
+        return url if plain.group(1) else url + "/"
+    return _canonical_url(url)
+
+
+def _canonical_url(url: str) -> str | None:
     try:
         parts = urlsplit(url.strip())
+        # A port that is not a number (or out of range) is a broken link, not a crash.
+        port = parts.port
     except ValueError:
         return None
     if parts.scheme.lower() not in ("http", "https") or not parts.hostname:
         return None
     host = parts.hostname.lower()
-    port = parts.port if parts.port not in (None, 80, 443) else None
+    port = port if port not in (80, 443) else None
     netloc = f"{host}:{port}" if port else host
     query = urlencode(
         [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if not is_tracking(k)]

@@ -27,6 +27,8 @@ from socialbot.networks.rss import RssSettings
 MAX_REDIRECTS = 5
 REDIRECTS = (301, 302, 303, 307, 308)
 USER_AGENT = f"socialbot/{__version__} (feed collector; +https://github.com/socialbot)"
+# Links that need no joining with the feed's URL.
+ABSOLUTE = ("https://", "http://")
 ACCEPT = "application/rss+xml, application/atom+xml, application/xml;q=0.9, text/xml;q=0.8, */*;q=0.5"
 
 
@@ -193,8 +195,10 @@ def entry_to_post(entry: Any, feed_title: str, feed_url: str = "") -> Post | Non
 
     Relative links (and xml:base-relative ones) are made absolute against the feed's own URL.
     """
+    # A plain dict: FeedParserDict.get maps old key names on every call, and only current ones are read.
+    entry = dict(entry)
     given = entry.get("link") or ""
-    link = urljoin(feed_url, given) if given else ""
+    link = given if given.startswith(ABSOLUTE) else urljoin(feed_url, given) if given else ""
     external_id = entry.get("id") or link
     if not external_id:
         return None

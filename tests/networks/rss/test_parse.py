@@ -56,3 +56,10 @@ def test_broken_xml_keeps_good_entries_or_fails_clearly() -> None:
     assert warnings and "not well-formed" in warnings[0]
     with pytest.raises(Transient, match="not a readable feed"):
         parse_feed(b"<html><body>Gone fishing", {}, "https://brent.example.org/feed/")
+
+
+def test_a_link_with_a_broken_port_does_not_lose_the_feed() -> None:
+    broken = RSS.replace(b"https://brent.example.org/2026/11/ballots/", b"https://brent.example.org:80x/b/")
+    posts, _ = parse_feed(broken, {}, "https://brent.example.org/feed/")
+    assert len(posts) == 2
+    assert posts[1].permalink == "https://brent.example.org:80x/b/" and posts[1].link_url is None
