@@ -34,4 +34,4 @@ bench: $(STAMP)
 	done; [ $$found = 1 ] || echo "no benchmarks yet"
 
 clean:
-	rm -rf $(VENV) *.egg-info .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) *.egg-info .pytest_cache .mypy_cache .ruff_cache .hypothesis
