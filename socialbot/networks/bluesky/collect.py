@@ -4,15 +4,15 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Mapping
-from datetime import UTC, datetime, timedelta
+from datetime import datetime
 from typing import Any
 
-import httpx
-from atproto import Client, exceptions, models
+from atproto import Client, models
 from atproto_client.request import Request
 
-from socialbot.networks.base import Fetched, Post, RateLimited, Rejected, SourceRef, Transient
+from socialbot.networks.base import Fetched, Post, SourceRef
 from socialbot.networks.bluesky import BlueskySettings
+from socialbot.networks.bluesky.errors import bluesky_errors
 from socialbot.networks.links import canonical_url
 from socialbot.networks.routing import SandboxTransport
 
@@ -55,7 +55,7 @@ class BlueskyCollector:
         replies = bool(source.options.get("include_replies"))
         items: list[dict[str, Any]] = []
         cursor, pages = None, 0
-        try:
+        with bluesky_errors(f"bluesky: {source.locator}", signed_in=False):
             while pages < MAX_PAGES:
                 feed = self._author_feed(source, cursor, replies)
                 pages += 1
@@ -64,16 +64,6 @@ class BlueskyCollector:
                 cursor = feed.get("cursor")
                 if not source.cursor or len(fresh) < len(feed["feed"]) or not cursor:
                     break
-        except exceptions.RateLimitExceededError as exc:
-            reset = exc.response.headers.get("ratelimit-reset") if exc.response else None
-            at = (
-                datetime.fromtimestamp(int(reset), UTC) if reset else datetime.now(UTC) + timedelta(minutes=5)
-            )
-            raise RateLimited(f"bluesky: {source.locator}: rate limited", at) from exc
-        except exceptions.BadRequestError as exc:
-            raise Rejected(f"bluesky: {source.locator}: {exc}", "bad request") from exc
-        except (exceptions.AtProtocolError, httpx.HTTPError, ValueError, KeyError, TypeError) as exc:
-            raise Transient(f"bluesky: {source.locator}: {type(exc).__name__}: {exc}") from exc
         include_reposts = bool(source.options.get("include_reposts"))
         posts = [feed_post(i) for i in items if include_reposts or not i.get("reason")]
         newest = max((created_at(i) for i in items), default=source.cursor)

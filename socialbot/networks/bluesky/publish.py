@@ -5,23 +5,19 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from datetime import UTC, datetime, timedelta
+from datetime import datetime
 from typing import Any
 
-import httpx
-from atproto import Client, client_utils, exceptions, models
+from atproto import Client, client_utils, models
 from atproto_client.request import Request
 
 from socialbot.networks.base import (
-    AuthFailed,
     Media,
     Published,
-    RateLimited,
-    Rejected,
-    Transient,
     made_since,
     same_text,
 )
+from socialbot.networks.bluesky.errors import bluesky_errors
 from socialbot.networks.credentials import secrets_for
 from socialbot.networks.routing import SandboxTransport
 
@@ -52,7 +48,7 @@ class BlueskyPublisher:
 
     @contextmanager
     def _session(self) -> Iterator[Client]:
-        with bluesky_errors(self.handle):
+        with bluesky_errors(f"bluesky: {self.handle}", signed_in=True):
             if not self.logged_in:
                 self.client.login(self.handle, self.password)
                 self.logged_in = True
@@ -105,24 +101,6 @@ def with_links(text: str) -> client_utils.TextBuilder:
         position = match.end()
     builder.text(text[position:])
     return builder
-
-
-@contextmanager
-def bluesky_errors(handle: str) -> Iterator[None]:
-    """atproto's and httpx's exceptions as socialbot's network errors."""
-    where = f"bluesky: {handle}"
-    try:
-        yield
-    except exceptions.RateLimitExceededError as exc:
-        reset = exc.response.headers.get("ratelimit-reset") if exc.response else None
-        at = datetime.fromtimestamp(int(reset), UTC) if reset else datetime.now(UTC) + timedelta(minutes=5)
-        raise RateLimited(f"{where}: rate limited", at) from exc
-    except exceptions.UnauthorizedError as exc:
-        raise AuthFailed(f"{where}: the app password was refused") from exc
-    except exceptions.BadRequestError as exc:
-        raise Rejected(f"{where}: {exc}", "bad request") from exc
-    except (exceptions.AtProtocolError, httpx.HTTPError, ValueError, KeyError) as exc:
-        raise Transient(f"{where}: {type(exc).__name__}: {exc}") from exc
 
 
 def make_publisher(
