@@ -15,13 +15,22 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
+from socialbot.networks.twitter.sandbox_errors import (
+    APP_ONLY_FORBIDDEN,
+    DUPLICATE,
+    REPLY_NOT_ALLOWED,
+    TOO_LONG,
+    UNAUTHORIZED,
+    invalid_param,
+    invalid_request,
+    not_found,
+    problem,
+    rate_limited,
+)
 from socialbot.networks.twitter.sandbox_shapes import (
     decode_token,
     encode_token,
-    invalid_param,
-    invalid_request,
     media_v1_json,
-    not_found_user,
     render_timeline,
     rendered_text,
     select_tweets,
@@ -37,27 +46,6 @@ URL = re.compile(r"https?://\S+")
 READ_LIMIT, WRITE_LIMIT, WINDOW = 1500, 10000, 900
 DAY_LIMIT = 100000
 MAX_RESULTS = (5, 100)
-UNAUTHORIZED = {"title": "Unauthorized", "type": "about:blank", "status": 401, "detail": "Unauthorized"}
-APP_ONLY_FORBIDDEN = {
-    "title": "Unsupported Authentication",
-    "detail": "Authenticating with OAuth 2.0 Application-Only is forbidden for this endpoint.  Supported "
-    "authentication types are [OAuth 1.0a User Context, OAuth 2.0 User Context].",
-    "type": "https://api.twitter.com/2/problems/unsupported-authentication",
-    "status": 403,
-}
-DUPLICATE = {
-    "detail": "You are not allowed to create a Tweet with duplicate content.",
-    "type": "about:blank",
-    "title": "Forbidden",
-    "status": 403,
-}
-REPLY_NOT_ALLOWED = {
-    "detail": "Reply to this conversation is not allowed because you have not been mentioned or otherwise "
-    "engaged by the author of the post you are replying to.",
-    "type": "about:blank",
-    "title": "Forbidden",
-    "status": 403,
-}
 
 
 def make_id(post: SandboxPost) -> str:
@@ -140,7 +128,7 @@ class TwitterSandbox:
         account = self.world.account("twitter", username)
         if account is None:
             # X answers an unknown user with 200, an errors array and no data.
-            return json_response({"errors": [not_found_user(username)]}, headers=headers)
+            return json_response({"errors": [not_found("user", "username", username)]}, headers=headers)
         return json_response({"data": user_json(account)}, headers=headers)
 
     async def users_by(self, request: Request) -> Response:
@@ -152,7 +140,7 @@ class TwitterSandbox:
         body: dict[str, Any] = {}
         if any(found):
             body["data"] = [user_json(a) for a in found if a]
-        missing = [not_found_user(n) for n, a in zip(names, found, strict=True) if a is None]
+        missing = [not_found("user", "username", n) for n, a in zip(names, found, strict=True) if a is None]
         if missing:
             body["errors"] = missing
         return json_response(body)
@@ -192,20 +180,7 @@ class TwitterSandbox:
         account = self.world.account("twitter", str(request.path_params["id"]))
         if account is None:
             return json_response(
-                {
-                    "errors": [
-                        {
-                            "value": str(request.path_params["id"]),
-                            "detail": f"Could not find user with id: [{request.path_params['id']}].",
-                            "title": "Not Found Error",
-                            "resource_type": "user",
-                            "parameter": "id",
-                            "resource_id": str(request.path_params["id"]),
-                            "type": "https://api.twitter.com/2/problems/resource-not-found",
-                        }
-                    ]
-                },
-                headers=headers,
+                {"errors": [not_found("user", "id", str(request.path_params["id"]))]}, headers=headers
             )
         posts = select_tweets(account.visible(self.world.now()), q)
         if "pagination_token" in q:
@@ -226,22 +201,7 @@ class TwitterSandbox:
             return caller
         post = self.world.post("twitter", str(request.path_params["id"]))
         if post is None:
-            tweet_id = str(request.path_params["id"])
-            return json_response(
-                {
-                    "errors": [
-                        {
-                            "value": tweet_id,
-                            "detail": f"Could not find tweet with id: [{tweet_id}].",
-                            "title": "Not Found Error",
-                            "resource_type": "tweet",
-                            "parameter": "id",
-                            "resource_id": tweet_id,
-                            "type": "https://api.twitter.com/2/problems/resource-not-found",
-                        }
-                    ]
-                }
-            )
+            return json_response({"errors": [not_found("tweet", "id", str(request.path_params["id"]))]})
         return json_response(
             render_timeline([post], request.query_params, post.account)
             | {"data": tweet_json(post, request.query_params)}
@@ -297,17 +257,7 @@ class TwitterSandbox:
         from twitter_text import parse_tweet  # loaded when a tweet is made: 0.4 s off start-up
 
         if text and not parse_tweet(text).valid:
-            return 400, {
-                "errors": [
-                    {
-                        "message": "Your Tweet text is too long. For more information on how Twitter "
-                        "determines text length see https://github.com/twitter/twitter-text."
-                    }
-                ],
-                "title": "Invalid Request",
-                "detail": "One or more parameters to your request was invalid.",
-                "type": "https://api.twitter.com/2/problems/invalid-request",
-            }
+            return 400, invalid_request(TOO_LONG)
         if any(p.text == text for p in account.visible(self.world.now())[-200:]):
             return 403, DUPLICATE
         reply_id = (body.get("reply") or {}).get("in_reply_to_tweet_id")
@@ -413,37 +363,13 @@ class TwitterSandbox:
         )
 
 
-def rate_limited(reset: int, headers: dict[str, str] | None = None) -> Response:
-    """X's 429: always with x-rate-limit-reset, or tweepy's wait_on_rate_limit spins."""
-    headers = {
-        "x-rate-limit-limit": "1",
-        "x-rate-limit-remaining": "0",
-        "x-rate-limit-reset": str(reset),
-        **(headers or {}),
-    }
-    headers["x-rate-limit-remaining"] = "0"
-    return json_response(
-        {"title": "Too Many Requests", "detail": "Too Many Requests", "type": "about:blank", "status": 429},
-        429,
-        headers,
-    )
-
-
 def fault_response(kind: str, reset: int) -> Response:
     """The answer X gives for a fault the sandbox injects."""
     if kind == "rate_limited":
         return rate_limited(reset)
     if kind == "expired_token":
         return json_response(UNAUTHORIZED, 401)
-    return json_response(
-        {
-            "title": "Service Unavailable",
-            "detail": "Service Unavailable",
-            "type": "about:blank",
-            "status": 503,
-        },
-        503,
-    )
+    return json_response(problem("Service Unavailable", 503), 503)
 
 
 def build(world: World, tokens: dict[str, str]) -> TwitterSandbox:

@@ -165,39 +165,6 @@ def user_json(account: SandboxAccount) -> dict[str, Any]:
     return {"id": account.numeric_id, "name": account.name or account.handle, "username": account.handle}
 
 
-def not_found_user(username: str) -> dict[str, Any]:
-    """The errors entry X gives for an unknown username."""
-    return {
-        "value": username,
-        "detail": f"Could not find user with username: [{username}].",
-        "title": "Not Found Error",
-        "resource_type": "user",
-        "parameter": "username",
-        "resource_id": username,
-        "type": "https://api.twitter.com/2/problems/resource-not-found",
-    }
-
-
-def invalid_request(message: str) -> dict[str, Any]:
-    """X's 400 body for a malformed request."""
-    return {
-        "errors": [{"message": message}],
-        "title": "Invalid Request",
-        "detail": "One or more parameters to your request was invalid.",
-        "type": "https://api.twitter.com/2/problems/invalid-request",
-    }
-
-
-def invalid_param(name: str, value: str, message: str) -> dict[str, Any]:
-    """X's 400 body naming the parameter at fault."""
-    return {
-        "errors": [{"parameters": {name: [value]}, "message": message}],
-        "title": "Invalid Request",
-        "detail": "One or more parameters to your request was invalid.",
-        "type": "https://api.twitter.com/2/problems/invalid-request",
-    }
-
-
 def encode_token(last_id: int) -> str:
     """An opaque pagination token standing for "older than last_id"."""
     return f"7140dibdnow9c7btw{last_id:x}"
