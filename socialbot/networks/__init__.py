@@ -1,8 +1,10 @@
 """The registry of networks: adding one is a new folder here and one line below."""
 
+import functools
 import importlib
 import importlib.util
-from types import ModuleType
+from collections.abc import Mapping
+from types import MappingProxyType, ModuleType
 
 from socialbot.networks import bluesky, facebook, mastodon, rss, twitter
 from socialbot.networks.base import NetworkInfo
@@ -13,6 +15,7 @@ NETWORKS: dict[str, NetworkInfo] = {}
 def register(info: NetworkInfo) -> None:
     """Make a network known to config validation, collection and publishing."""
     NETWORKS[info.name] = info
+    sandbox_prefixes.cache_clear()
 
 
 def network_part(name: str, part: str) -> ModuleType:
@@ -30,10 +33,14 @@ def network_parts(part: str) -> dict[str, ModuleType]:
     }
 
 
-def sandbox_prefixes() -> dict[str, str]:
+@functools.cache
+def sandbox_prefixes() -> Mapping[str, str]:
     """Every real host the networks use → its path prefix in the sandbox (the sandbox serves them
-    there; networks/routing.py sends the clients' requests there)."""
-    return {host: prefix for info in NETWORKS.values() for host, prefix in info.sandbox_hosts.items()}
+    there; networks/routing.py sends the clients' requests there). Made once per registry: every
+    routed request and every media URL of a sandbox round looks a host up here."""
+    return MappingProxyType(
+        {host: prefix for info in NETWORKS.values() for host, prefix in info.sandbox_hosts.items()}
+    )
 
 
 register(twitter.NETWORK)

@@ -21,11 +21,11 @@ from socialbot.networks import sandbox_prefixes
 SANDBOX_ENV = "SOCIALBOT_SANDBOX_URL"
 
 
-def sandbox_target(url: str, base_url: str, prefixes: Mapping[str, str] | None = None) -> str:
+def sandbox_target(url: str, base_url: str) -> str:
     """Rewrite https://HOST/path?query to the sandbox's PREFIX/path?query."""
     parts = urlsplit(url)
     host = (parts.hostname or "").lower()
-    prefix = (prefixes if prefixes is not None else sandbox_prefixes()).get(host) or f"web/{host}"
+    prefix = sandbox_prefixes().get(host) or f"web/{host}"
     target = f"{base_url.rstrip('/')}/{prefix}{parts.path or '/'}"
     return f"{target}?{parts.query}" if parts.query else target
 
@@ -42,12 +42,11 @@ class SandboxAdapter(HTTPAdapter):
     def __init__(self, base_url: str, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.base_url = base_url.rstrip("/")
-        self.prefixes = sandbox_prefixes()
 
     def send(self, request: requests.PreparedRequest, *args: Any, **kwargs: Any) -> requests.Response:
         url = request.url or ""
         if not url.startswith(self.base_url + "/"):
-            request.url = sandbox_target(url, self.base_url, self.prefixes)
+            request.url = sandbox_target(url, self.base_url)
         return super().send(request, *args, **kwargs)
 
 
@@ -69,11 +68,10 @@ class SandboxTransport(httpx.HTTPTransport):
     def __init__(self, base_url: str, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.base_url = base_url.rstrip("/")
-        self.prefixes = sandbox_prefixes()
 
     def handle_request(self, request: httpx.Request) -> httpx.Response:
         url = str(request.url)
         if not url.startswith(self.base_url + "/"):
-            request.url = httpx.URL(sandbox_target(url, self.base_url, self.prefixes))
+            request.url = httpx.URL(sandbox_target(url, self.base_url))
             request.headers["Host"] = request.url.netloc.decode("ascii")
         return super().handle_request(request)
