@@ -18,6 +18,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
+from socialbot.queue.text import graphemes
 from socialbot.sandbox.http import RateLimits, bearer_token, json_response, token_problem
 from socialbot.sandbox.world import SandboxAccount, SandboxPost, World
 
@@ -207,9 +208,7 @@ class BlueskySandbox:
         body = await request.json()
         record = body.get("record") or {}
         text = str(record.get("text", ""))
-        import regex  # loaded when a post is made, not at the sandbox's start-up
-
-        if len(regex.findall(r"\X", text)) > MAX_GRAPHEMES:
+        if graphemes(text) > MAX_GRAPHEMES:
             return xrpc_error(
                 "InvalidRequest",
                 "Invalid app.bsky.feed.post record: Record/text must not be longer "
