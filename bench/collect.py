@@ -35,6 +35,7 @@ from socialbot.collect.round import collect_round, make_collectors  # noqa: E402
 from socialbot.config import Config, load_config  # noqa: E402
 from socialbot.networks.base import Collector, Fetched, Post, SourceRef  # noqa: E402
 from socialbot.networks.routing import route_session  # noqa: E402
+from socialbot.networks.rss.sandbox import FEED_ITEMS  # noqa: E402
 from socialbot.sandbox.process import read_env_file, running_sandbox  # noqa: E402
 from socialbot.store.engine import make_engine, session_factory  # noqa: E402
 from socialbot.store.migrate import upgrade  # noqa: E402
@@ -145,6 +146,8 @@ def part_one(sources: int, latency: int, sample: int, work: Path) -> None:
         for source in chosen:
             naive_fetch(source, base, session)
         naive_each = (time.monotonic() - started) / len(chosen)
+        feed = next(s.locator for g in config.groups for s in g.source if s.network == "rss")
+        parse_ms = feedparser_speed(session.get(feed, timeout=10).content)
         session.close()
         for collector in collectors.values():
             collector.close()
@@ -160,6 +163,10 @@ def part_one(sources: int, latency: int, sample: int, work: Path) -> None:
         f"{naive_each * 1000:.0f} ms each, times {sources})"
     )
     print(f"latency floor:{floor:6.2f} s (two requests in a row at {latency} ms)")
+    print(
+        f"machine speed: feedparser parses one {FEED_ITEMS}-entry sandbox feed in {parse_ms:.2f} ms of CPU "
+        "(the same work on any machine: compare rounds measured on different days by it)"
+    )
     cores = os.cpu_count() or 1
     print(
         f"CPU floor:    {sum(first_cpu.values()) / cores:6.2f} s (CPU the first round used: "
@@ -178,6 +185,17 @@ def part_one(sources: int, latency: int, sample: int, work: Path) -> None:
         f"{first_requests / max(second_requests, 1):.1f}x the "
         f"requests, {first.seconds / second.seconds:.1f}x the wall time  (target: >= 3x cheaper)"
     )
+
+
+def feedparser_speed(body: bytes, rounds: int = 5, each: int = 20) -> float:
+    """Milliseconds of CPU feedparser takes for this feed, parsed as the collector does (best round)."""
+    best = float("inf")
+    for _ in range(rounds):
+        started = time.process_time()
+        for _ in range(each):
+            feedparser.parse(body, sanitize_html=False, resolve_relative_uris=False)
+        best = min(best, (time.process_time() - started) / each)
+    return best * 1000
 
 
 class Measured:
