@@ -195,6 +195,7 @@ def _due_tasks(
                 source.etag,
                 source.last_modified,
                 dict(source.options) | {"placeholder": source.placeholder},
+                source.content_digest,
             )
             tasks.append(Task(ref, source.group_id, outcome, host_of(source.network, source.locator)))
     return tasks

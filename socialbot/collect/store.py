@@ -129,10 +129,13 @@ def _store_success(session: Session, source: Source, task: Task, fetched: Fetche
     source.cursor = fetched.cursor or source.cursor
     source.platform_id = fetched.platform_id or source.platform_id
     source.etag, source.last_modified = fetched.etag, fetched.last_modified
+    source.content_digest = fetched.content_digest
     source.last_success_at, source.consecutive_errors = now, 0
     source.last_error = source.parked_reason = source.parked_fingerprint = None
     source.last_status, source.last_new, source.last_updated = outcome.status, counts.new, counts.updated
-    source.last_warning = outcome.warning or None
+    if not fetched.not_modified:
+        # An unchanged feed keeps the warning its body earned when it was parsed.
+        source.last_warning = outcome.warning or None
 
 
 def _pace(session: Session, config: Config, stored: list[tuple[Source, Task]], now: datetime) -> None:

@@ -15,7 +15,7 @@ def round_tables(report: RoundReport) -> list[Table]:
     summary = Table(
         "sources",
         "ok",
-        "unchanged (304)",
+        "unchanged",
         "failed",
         "skipped",
         "new posts",

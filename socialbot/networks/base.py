@@ -100,6 +100,7 @@ class SourceRef:
     etag: str | None = None
     last_modified: str | None = None
     options: Mapping[str, Any] = field(default_factory=dict)
+    content_digest: str | None = None
 
 
 @dataclass
@@ -112,6 +113,8 @@ class Fetched:
     etag: str | None = None
     last_modified: str | None = None
     not_modified: bool = False
+    # The digest of the body read, to keep on the source (feeds only).
+    content_digest: str | None = None
     warnings: list[str] = field(default_factory=list)
     requests: int = 1
 

@@ -34,6 +34,8 @@ class Fault:
     malformed: bool = False
     oversized_mb: int = 0
     expired_token: bool = False
+    # A server that ignores If-None-Match / If-Modified-Since and sends no ETag or Last-Modified.
+    no_validators: bool = False
     # How many requests the rule applies to before it lifts; None = until cleared.
     times: int | None = None
     id: int = 0
@@ -162,6 +164,8 @@ class FaultMiddleware:
             await asyncio.sleep(delay / 1000)
         response = await self._fault(network, rules)
         if response is None:
+            if any(rule.no_validators for rule in rules):
+                scope, send = without_validators(scope, send)
             await self.app(scope, receive, send)
         else:
             await response(scope, receive, send)
@@ -184,6 +188,21 @@ class FaultMiddleware:
             if rule.oversized_mb:
                 return oversized(network, rule.oversized_mb)
         return None
+
+
+def without_validators(scope: Scope, send: Send) -> tuple[Scope, Send]:
+    """The request without its conditional headers, and a send that drops the answer's validators."""
+    conditional = (b"if-none-match", b"if-modified-since")
+    stripped = dict(scope, headers=[(k, v) for k, v in scope["headers"] if k.lower() not in conditional])
+
+    async def send_without(message: Any) -> None:
+        if message["type"] == "http.response.start":
+            validators = (b"etag", b"last-modified")
+            headers = [(k, v) for k, v in message.get("headers", []) if k.lower() not in validators]
+            message = dict(message, headers=headers)
+        await send(message)
+
+    return stripped, send_without
 
 
 def malformed(network: str) -> Response:

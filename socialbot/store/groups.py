@@ -51,6 +51,9 @@ class Source(Base):
     cursor: Mapped[str | None] = mapped_column(String(500))
     etag: Mapped[str | None] = mapped_column(String(500))
     last_modified: Mapped[str | None] = mapped_column(String(100))
+    # A digest of the feed body last parsed: an unchanged body from a server that ignores
+    # conditional GET (or changes its ETag every time) is not parsed again.
+    content_digest: Mapped[str | None] = mapped_column(String(64))
     last_attempt_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     last_success_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     next_attempt_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

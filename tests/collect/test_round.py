@@ -197,6 +197,33 @@ def test_an_edited_post_is_updated(db: sessionmaker[Session], tmp_path: Path, sa
         )
 
 
+def test_a_feed_server_without_validators_is_not_parsed_again_until_it_changes(
+    db: sessionmaker[Session], tmp_path: Path, sandbox_url: str
+) -> None:
+    control(sandbox_url, "POST", "faults", {"network": "rss", "no_validators": True})
+    config = synced(db, make_config(tmp_path))
+    now = datetime.now(UTC)
+    first = run(db, config, sandbox_url, now)
+    assert all(o.status == "ok" and o.new > 0 for o in by_network(first)["rss"])
+    with db() as session:
+        feeds = session.scalars(select(Source).where(Source.network == "rss")).all()
+        assert all(s.etag is None and s.last_modified is None and s.content_digest for s in feeds)
+    control(sandbox_url, "DELETE", "stats")
+    second = run(db, config, sandbox_url, now + timedelta(days=1))
+    rss = control(sandbox_url, "GET", "stats")["rss"]
+    assert rss["requests"] == rss["status_200"] == 3 and rss["bytes"] > 0, "the server sent the feeds again"
+    assert all(o.status == "not_modified" for o in by_network(second)["rss"]), "the same bytes are not parsed"
+    with db() as session:
+        post = session.scalars(
+            select(Post).where(Post.network == "rss").order_by(Post.published_at.desc())
+        ).first()
+        assert post is not None
+        external_id = post.external_id
+    control(sandbox_url, "POST", "edit", {"network": "rss", "id": external_id, "text": "Now at 7:30pm"})
+    third = run(db, config, sandbox_url, now + timedelta(days=2))
+    assert sum(o.updated for o in by_network(third)["rss"]) == 1, "a changed body is parsed"
+
+
 def test_a_link_shared_by_three_groups_is_stored_for_each_with_one_canonical_link(
     db: sessionmaker[Session], sandbox_url: str
 ) -> None:

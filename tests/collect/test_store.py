@@ -130,3 +130,22 @@ def test_a_refused_write_rolls_back_that_source_only(
         assert failed.last_status == "error" and failed.consecutive_errors == 1
         assert failed.last_error == outcomes[1].message
         assert failed.next_attempt_at is not None and failed.next_attempt_at > NOW, "retried after a back-off"
+
+
+def test_an_unchanged_feed_keeps_its_warning_and_digest(db: sessionmaker[Session], config: Config) -> None:
+    parsed = results(db)
+    for n, (_, fetched, _) in enumerate(parsed):
+        fetched.warnings, fetched.content_digest = ["rss: feed is not well-formed, kept 3 entries"], f"d{n}"
+    store_batch(db, config, {}, parsed, NOW)
+    unchanged = [
+        (task, Fetched([], etag=fetched.etag, not_modified=True, content_digest=fetched.content_digest), None)
+        for task, fetched, _ in parsed
+    ]
+    store_batch(db, config, {}, unchanged, NOW + timedelta(hours=2))
+    with db() as session:
+        sources = session.scalars(select(Source).order_by(Source.id)).all()
+        assert [s.last_status for s in sources] == ["not_modified"] * 3
+        assert [s.content_digest for s in sources] == ["d0", "d1", "d2"]
+        assert all(s.last_warning == "rss: feed is not well-formed, kept 3 entries" for s in sources), (
+            "the body that earned the warning is still the feed"
+        )

@@ -68,7 +68,8 @@ class RssCollector:
             self.pool.shutdown(cancel_futures=True)
 
     def fetch_new(self, source: SourceRef) -> Fetched:
-        """GET the feed (304 when unchanged since the stored ETag / Last-Modified) and parse its entries."""
+        """GET the feed (304 when unchanged since the stored ETag / Last-Modified) and parse its entries,
+        unless the body is the very one parsed last time."""
         headers = {}
         if source.etag:
             headers["If-None-Match"] = source.etag
@@ -76,17 +77,28 @@ class RssCollector:
             headers["If-Modified-Since"] = source.last_modified
         body, response_headers, status, found_at = self._get(source.locator, headers)
         if status == 304:
-            return Fetched([], etag=source.etag, last_modified=source.last_modified, not_modified=True)
+            return Fetched(
+                [],
+                etag=source.etag,
+                last_modified=source.last_modified,
+                not_modified=True,
+                content_digest=source.content_digest,
+            )
+        etag, last_modified = response_headers.get("etag"), response_headers.get("last-modified")
+        # Servers that ignore conditional GET, or give every answer a new ETag, send the same
+        # bytes again: those are not parsed again either.
+        digest = hashlib.blake2b(body, digest_size=16).hexdigest()
+        if digest == source.content_digest:
+            return Fetched(
+                [], etag=etag, last_modified=last_modified, not_modified=True, content_digest=digest
+            )
         # Relative links are relative to where the feed was found, after any redirects.
         if self.pool is not None:
             posts, warnings = self.pool.submit(parse_feed, body, response_headers, found_at).result()
         else:
             posts, warnings = parse_feed(body, response_headers, found_at)
         return Fetched(
-            posts,
-            etag=response_headers.get("etag"),
-            last_modified=response_headers.get("last-modified"),
-            warnings=warnings,
+            posts, etag=etag, last_modified=last_modified, warnings=warnings, content_digest=digest
         )
 
     def _get(self, url: str, headers: dict[str, str]) -> tuple[bytes, dict[str, str], int, str]:

@@ -38,6 +38,8 @@ class Site(BaseHTTPRequestHandler):
                 self.answer(304, b"", {"ETag": '"v1"'})
             else:
                 self.answer(200, RSS, {"ETag": '"v1"', "Content-Type": "application/rss+xml"})
+        elif self.path == "/no-validators/":
+            self.answer(200, RSS, {"Content-Type": "application/rss+xml"})
         elif self.path == "/gzip/":
             self.answer(200, gzip.compress(RSS), {"Content-Encoding": "gzip"})
         elif self.path == "/huge/":
@@ -92,6 +94,15 @@ def test_304_then_again_on_the_same_connection(site: str, collector: RssCollecto
         unchanged = collector.fetch_new(SourceRef(1, "rss", f"{site}/feed/", etag='"v1"'))
         assert unchanged.not_modified and unchanged.posts == []
     assert len(collector.fetch_new(SourceRef(1, "rss", f"{site}/feed/")).posts) == 2
+
+
+def test_the_same_body_again_is_not_parsed_again(site: str, collector: RssCollector) -> None:
+    first = collector.fetch_new(SourceRef(1, "rss", f"{site}/no-validators/"))
+    assert len(first.posts) == 2 and first.etag is None and first.content_digest
+    again = collector.fetch_new(
+        SourceRef(1, "rss", f"{site}/no-validators/", content_digest=first.content_digest)
+    )
+    assert again.not_modified and again.posts == [] and again.content_digest == first.content_digest
 
 
 def test_gzip_is_decoded(site: str, collector: RssCollector) -> None:
