@@ -2,11 +2,22 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import time
+from collections.abc import Mapping
 from typing import IO, Any
 
 import httpx
+
+
+def child_environment(extra: Mapping[str, str] | None = None) -> dict[str, str]:
+    """This process's environment without its SOCIALBOT_* settings, plus extra.
+
+    A child socialbot reads only the settings it is given: the shell that started the tests or the
+    benchmark may hold a real database URL or real credentials.
+    """
+    return {k: v for k, v in os.environ.items() if not k.startswith("SOCIALBOT_")} | dict(extra or {})
 
 
 def wait_until_answering(

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import sqlite3
 import subprocess
 import sys
@@ -10,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from socialbot.subprocesses import child_environment
 from tests.conftest import ROOT
 from tests.test_config import SANDBOX_ENV
 
@@ -17,11 +17,10 @@ from tests.test_config import SANDBOX_ENV
 def socialbot(
     *args: str, cwd: Path = ROOT, env: dict[str, str] | None = None
 ) -> subprocess.CompletedProcess[str]:
-    clean = {k: v for k, v in os.environ.items() if not k.startswith("SOCIALBOT_")}
     return subprocess.run(
         [sys.executable, "-m", "socialbot", *args],
         cwd=cwd,
-        env={**clean, **(env or {})},
+        env=child_environment(env),
         capture_output=True,
         text=True,
         timeout=60,

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import signal
 import socket
 import subprocess
@@ -13,6 +12,7 @@ from pathlib import Path
 import requests
 
 from socialbot.sandbox.process import free_port
+from socialbot.subprocesses import child_environment
 from tests.conftest import ROOT
 from tests.test_config import SANDBOX_ENV
 
@@ -25,8 +25,7 @@ def socialbot_run(tmp_path: Path, port: int) -> list[str]:
 
 
 def environment(**extra: str) -> dict[str, str]:
-    clean = {k: v for k, v in os.environ.items() if not k.startswith("SOCIALBOT_")}
-    return {**clean, **SANDBOX_ENV, **extra}
+    return child_environment(SANDBOX_ENV | extra)
 
 
 def test_run_serves_the_feed_and_stops_on_sigterm(tmp_path: Path) -> None:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import socket
 import subprocess
 import sys
@@ -12,7 +11,7 @@ from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
 
-from socialbot.subprocesses import stop, wait_until_answering
+from socialbot.subprocesses import child_environment, stop, wait_until_answering
 
 
 def read_env_file(path: Path) -> dict[str, str]:
@@ -43,7 +42,7 @@ def running_sandbox(
     if config is not None:
         command += ["--config", str(config)]
     command += ["sandbox", "--port", str(port), *args]
-    environment = {k: v for k, v in os.environ.items() if not k.startswith("SOCIALBOT_")} | dict(env or {})
+    environment = child_environment(env)
     started = time.monotonic()
     # Its warnings go to a file, not an unread pipe that would block it once full.
     with tempfile.TemporaryFile() as errors:

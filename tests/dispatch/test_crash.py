@@ -8,7 +8,6 @@ record and counted).
 
 from __future__ import annotations
 
-import os
 import random
 import signal
 import subprocess
@@ -29,6 +28,7 @@ from socialbot.store import AuditEvent, Delivery, DeliveryState
 from socialbot.store.engine import make_engine, session_factory
 from socialbot.store.migrate import upgrade
 from socialbot.store.sync import sync_config
+from socialbot.subprocesses import child_environment
 from tests.conftest import ROOT
 from tests.sandbox_server import control, running_sandbox
 from tests.test_config import SANDBOX_ENV
@@ -64,7 +64,7 @@ def test_every_part_exactly_once_through_twenty_kills(tmp_path: Path) -> None:
     with sessions.begin() as session:
         sync_config(session, config)
         sync_campaign(session, load_campaign(tmp_path / "crash.toml", config), "test")
-    env = {k: v for k, v in os.environ.items() if not k.startswith("SOCIALBOT_")} | SANDBOX_ENV
+    env = child_environment(SANDBOX_ENV)
     rng = random.Random(2026)
     with running_sandbox("--latency", "20") as (sandbox, _):
         command = [
