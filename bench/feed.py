@@ -34,7 +34,7 @@ from socialbot.feed.query import FeedFilter, feed_page  # noqa: E402
 from socialbot.sandbox.process import free_port  # noqa: E402
 from socialbot.store.engine import make_engine, session_factory  # noqa: E402
 from socialbot.store.migrate import upgrade  # noqa: E402
-from socialbot.subprocesses import wait_until_answering  # noqa: E402
+from socialbot.subprocesses import child_environment, wait_until_answering  # noqa: E402
 from socialbot.web.server import web_command  # noqa: E402
 
 FEEDS = '[settings]\ntimezone = "Europe/London"\n'
@@ -142,11 +142,9 @@ def stop(process: subprocess.Popen[bytes]) -> None:
 def load_test(db: Path, work: Path, seconds: int, rounds: int) -> None:
     """All servers up at once, measured in turn for `rounds` rounds: the VM's drift hits each alike."""
     (work / "feeds.toml").write_text(FEEDS)
-    env = {
-        **os.environ,
-        "SOCIALBOT_CONFIG": str(work / "feeds.toml"),
-        "SOCIALBOT_DATABASE_URL": f"sqlite:///{db}",
-    }
+    env = child_environment(
+        {"SOCIALBOT_CONFIG": str(work / "feeds.toml"), "SOCIALBOT_DATABASE_URL": f"sqlite:///{db}"}
+    )
     bin_dir = Path(sys.executable).parent
     commands: dict[str, Callable[[int], list[str]]] = {
         # Exactly what `socialbot run --web-workers N --web-threads T` starts.
