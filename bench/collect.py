@@ -296,21 +296,16 @@ def part_two(work: Path, step: int) -> None:
             results[label] = simulate_day(config, base, sessions, fixed, step)
     print(
         f"{'network':10} {'requests adaptive':>18} {'requests fixed':>15} {'posts read adaptive':>20} "
-        f"{'posts read fixed':>17} {'read twice (adaptive/fixed)':>28}"
+        f"{'posts read fixed':>17} {'read twice (adaptive/fixed)':>28} {'429s (adaptive/fixed)':>22}"
     )
-    names = {
-        "rss": "rss",
-        "twitter": "twitter",
-        "facebook": "facebook",
-        "bluesky": "bluesky",
-        "mastodon": "mastodon",
-    }
-    for network in names:
-        a, f = results["adaptive"], results["fixed 10-minute"]
+    a, f = results["adaptive"], results["fixed 10-minute"]
+    for network in ("rss", "twitter", "facebook", "bluesky", "mastodon"):
+        ours, fixed_ = a["stats"].get(network, {}), f["stats"].get(network, {})
         print(
-            f"{network:10} {a['stats'].get(network, {}).get('requests', 0):18} "
-            f"{f['stats'].get(network, {}).get('requests', 0):15} {a['read'][network]:20} {f['read'][network]:17} "
-            f"{a['twice'][network]:>13}/{f['twice'][network]}"
+            f"{network:10} {ours.get('requests', 0):18} {fixed_.get('requests', 0):15} "
+            f"{a['read'][network]:20} {f['read'][network]:17} "
+            f"{a['twice'][network]:>13}/{f['twice'][network]:<14}"
+            f"{ours.get('status_429', 0):>11}/{fixed_.get('status_429', 0)}"
         )
     a_req = totals(results["adaptive"]["stats"])[0]
     f_req = totals(results["fixed 10-minute"]["stats"])[0]
@@ -318,6 +313,10 @@ def part_two(work: Path, step: int) -> None:
     print(
         "  (a feed answers with its latest entries whenever it changed: those re-reads cost nothing; "
         "X, which bills per post read, must show 0 read twice)"
+    )
+    print(
+        "  (a poll refused with 429 waits for the reset time: posts it would have read come with a later "
+        "poll, or after the simulated day ends)"
     )
 
 
