@@ -1,4 +1,4 @@
-"""The ASGI app: the public feed, the embed, the demo page and the health check."""
+"""The ASGI app: the public feed, the embed, the demo page, the health check and the metrics."""
 
 from __future__ import annotations
 
@@ -27,6 +27,7 @@ from socialbot.feed.segments import Segment
 from socialbot.web.fast import CachedFeeds
 from socialbot.web.feed import FeedSite
 from socialbot.web.health import health
+from socialbot.web.metrics import CONTENT_TYPE, Metrics
 from socialbot.web.security import SecurityHeaders
 
 STATIC = Path(__file__).parent / "static"
@@ -98,12 +99,19 @@ def create_app(config: Config, sessions: sessionmaker[Session]) -> FeedApp:
         healthy, report = await run_in_threadpool(health, sessions)
         return JSONResponse(report, 200 if healthy else 503, headers={"Cache-Control": "no-store"})
 
+    registry = Metrics(sessions)
+
+    async def metrics(request: Request) -> Response:
+        body = await run_in_threadpool(registry.text)
+        return Response(body, media_type=CONTENT_TYPE, headers={"Cache-Control": "no-store"})
+
     routes = [
         Route("/", lambda request: RedirectResponse("/whats-new")),
         *site.routes(),
         *[Route(f"/{name}", static_file) for name in STATIC_TYPES],
         Route("/demo", demo),
         Route("/healthz", healthz),
+        Route("/metrics", metrics),
         # Browsers ask for it on every page; an empty answer keeps their consoles clean.
         Route("/favicon.ico", lambda request: Response(status_code=204)),
     ]

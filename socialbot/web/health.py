@@ -24,14 +24,7 @@ def health(sessions: sessionmaker[Session], now: datetime | None = None) -> tupl
         with sessions() as session:
             session.execute(text("select 1"))
             _, beat = read(session, DISPATCH_HEARTBEAT)
-            overdue = (
-                session.scalar(
-                    select(func.count())
-                    .select_from(Delivery)
-                    .where(Delivery.state == DeliveryState.SCHEDULED, Delivery.due_at < now - OVERDUE)
-                )
-                or 0
-            )
+            overdue = overdue_deliveries(session, now)
             queued = (
                 session.scalar(
                     select(func.count())
@@ -57,3 +50,14 @@ def health(sessions: sessionmaker[Session], now: datetime | None = None) -> tupl
     healthy = not stale and overdue == 0
     report["status"] = "ok" if healthy else "unhealthy"
     return healthy, report
+
+
+def overdue_deliveries(session: Session, now: datetime) -> int:
+    """Deliveries still scheduled more than OVERDUE after they were due."""
+    overdue = select(func.count()).select_from(Delivery)
+    return (
+        session.scalar(
+            overdue.where(Delivery.state == DeliveryState.SCHEDULED, Delivery.due_at < now - OVERDUE)
+        )
+        or 0
+    )

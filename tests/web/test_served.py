@@ -62,6 +62,10 @@ def test_forwarded_scheme_is_believed_from_the_trusted_proxy_only(base: str) -> 
 
 def test_everything_else_goes_through_the_app(base: str) -> None:
     assert requests.get(f"{base}/healthz", timeout=10).json()["database"] == "ok"
+    metrics = requests.get(f"{base}/metrics", timeout=10)
+    assert metrics.headers["content-type"] == "text/plain; version=0.0.4; charset=utf-8"
+    assert "socialbot_store_up 1.0" in metrics.text.splitlines()
+    assert 'socialbot_posts{network="facebook"}' in metrics.text
     page = requests.get(f"{base}/whats-new", timeout=10)
     assert page.status_code == 200 and "content-security-policy" in page.headers
     assert "Load More" in page.text
