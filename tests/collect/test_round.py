@@ -112,6 +112,18 @@ def by_network(report: Any) -> dict[str, list[Any]]:
     return found
 
 
+def edit_newest_feed_post(db: sessionmaker[Session], sandbox: str, text: str) -> str:
+    """Edit the newest stored feed post on its website (the sandbox); its external id."""
+    with db() as session:
+        post = session.scalars(
+            select(Post).where(Post.network == "rss").order_by(Post.published_at.desc())
+        ).first()
+        assert post is not None
+        external_id = post.external_id
+    control(sandbox, "POST", "edit", {"network": "rss", "id": external_id, "text": text})
+    return external_id
+
+
 def test_first_round_stores_history_and_the_second_nothing(
     db: sessionmaker[Session], tmp_path: Path, sandbox_url: str
 ) -> None:
@@ -175,18 +187,7 @@ def test_an_edited_post_is_updated(db: sessionmaker[Session], tmp_path: Path, sa
     config = synced(db, make_config(tmp_path))
     now = datetime.now(UTC)
     run(db, config, sandbox_url, now)
-    with db() as session:
-        post = session.scalars(
-            select(Post).where(Post.network == "rss").order_by(Post.published_at.desc())
-        ).first()
-        assert post is not None
-        external_id = post.external_id
-    control(
-        sandbox_url,
-        "POST",
-        "edit",
-        {"network": "rss", "id": external_id, "text": "Corrected: the rally is at 7:30pm"},
-    )
+    external_id = edit_newest_feed_post(db, sandbox_url, "Corrected: the rally is at 7:30pm")
     again = run(db, config, sandbox_url, now + timedelta(days=1))
     assert sum(o.updated for o in again.outcomes if o.network == "rss") == 1
     with db() as session:
@@ -213,13 +214,7 @@ def test_a_feed_server_without_validators_is_not_parsed_again_until_it_changes(
     rss = control(sandbox_url, "GET", "stats")["rss"]
     assert rss["requests"] == rss["status_200"] == 3 and rss["bytes"] > 0, "the server sent the feeds again"
     assert all(o.status == "not_modified" for o in by_network(second)["rss"]), "the same bytes are not parsed"
-    with db() as session:
-        post = session.scalars(
-            select(Post).where(Post.network == "rss").order_by(Post.published_at.desc())
-        ).first()
-        assert post is not None
-        external_id = post.external_id
-    control(sandbox_url, "POST", "edit", {"network": "rss", "id": external_id, "text": "Now at 7:30pm"})
+    edit_newest_feed_post(db, sandbox_url, "Now at 7:30pm")
     third = run(db, config, sandbox_url, now + timedelta(days=2))
     assert sum(o.updated for o in by_network(third)["rss"]) == 1, "a changed body is parsed"
 
