@@ -25,22 +25,11 @@ def health(sessions: sessionmaker[Session], now: datetime | None = None) -> tupl
             session.execute(text("select 1"))
             _, beat = read(session, DISPATCH_HEARTBEAT)
             overdue = overdue_deliveries(session, now)
-            queued = (
-                session.scalar(
-                    select(func.count())
-                    .select_from(Delivery)
-                    .where(Delivery.state.in_([DeliveryState.SCHEDULED, DeliveryState.SENDING]))
-                )
-                or 0
-            )
-            unknown = (
-                session.scalar(
-                    select(func.count()).select_from(Delivery).where(Delivery.state == DeliveryState.UNKNOWN)
-                )
-                or 0
-            )
+            counts = deliveries_by_state(session)
     except Exception as exc:
         return False, {"status": "unhealthy", "database": str(exc).splitlines()[0]}
+    queued = counts[DeliveryState.SCHEDULED] + counts[DeliveryState.SENDING]
+    unknown = counts[DeliveryState.UNKNOWN]
     stale = queued > 0 and (beat is None or now - beat > STALE)
     report: dict[str, Any] = {
         "database": "ok",
@@ -61,3 +50,11 @@ def overdue_deliveries(session: Session, now: datetime) -> int:
         )
         or 0
     )
+
+
+def deliveries_by_state(session: Session) -> dict[DeliveryState, int]:
+    """How many deliveries are in each state, every state included (zero when none)."""
+    counts = dict.fromkeys(DeliveryState, 0)
+    for state, count in session.execute(select(Delivery.state, func.count()).group_by(Delivery.state)):
+        counts[state] = count
+    return counts

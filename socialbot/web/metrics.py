@@ -16,9 +16,9 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
-from socialbot.store import Delivery, DeliveryState, Post, Source
+from socialbot.store import Post, Source
 from socialbot.store.counters import DISPATCH_HEARTBEAT, FEED_VERSION, read
-from socialbot.web.health import overdue_deliveries
+from socialbot.web.health import deliveries_by_state, overdue_deliveries
 
 # What GET /metrics answers with (Prometheus's text exposition format 0.0.4).
 CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
@@ -67,12 +67,8 @@ class StoreCollector(Collector):
         deliveries = GaugeMetricFamily(
             "socialbot_deliveries", "Deliveries of scheduled posts, by state", labels=["state"]
         )
-        counts = {
-            state: n
-            for state, n in session.execute(select(Delivery.state, func.count()).group_by(Delivery.state))
-        }
-        for state in DeliveryState:
-            deliveries.add_metric([state.value], counts.get(state, 0))
+        for state, count in deliveries_by_state(session).items():
+            deliveries.add_metric([state.value], count)
         yield deliveries
 
         overdue = GaugeMetricFamily(
