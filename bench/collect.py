@@ -35,6 +35,7 @@ from socialbot.collect.round import collect_round, make_collectors  # noqa: E402
 from socialbot.config import Config, load_config  # noqa: E402
 from socialbot.networks.base import Collector, Fetched, Post, SourceRef  # noqa: E402
 from socialbot.networks.routing import route_session  # noqa: E402
+from socialbot.networks.rss.collect import PARSE_OPTIONS  # noqa: E402
 from socialbot.networks.rss.sandbox import FEED_ITEMS  # noqa: E402
 from socialbot.sandbox.process import read_env_file, running_sandbox  # noqa: E402
 from socialbot.store.engine import make_engine, session_factory  # noqa: E402
@@ -193,7 +194,7 @@ def feedparser_speed(body: bytes, rounds: int = 5, each: int = 20) -> float:
     for _ in range(rounds):
         started = time.process_time()
         for _ in range(each):
-            feedparser.parse(body, sanitize_html=False, resolve_relative_uris=False)
+            feedparser.parse(body, **PARSE_OPTIONS)
         best = min(best, (time.process_time() - started) / each)
     return best * 1000
 

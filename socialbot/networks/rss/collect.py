@@ -28,6 +28,11 @@ REDIRECTS = (301, 302, 303, 307, 308)
 USER_AGENT = f"socialbot/{__version__} (feed collector; +https://github.com/socialbot)"
 # Links that need no joining with the feed's URL.
 ABSOLUTE = ("https://", "http://")
+# How feedparser is asked to parse (also what bench/collect.py times as the machine's speed).
+# nh3 sanitises every entry afterwards; feedparser's own (slower) sanitiser would be a second pass.
+# No relative-URI resolution either: feedparser would join every element's base with the feed's
+# URL (a quarter of its parsing time); the few links we keep are joined in entry_to_post.
+PARSE_OPTIONS = {"sanitize_html": False, "resolve_relative_uris": False}
 ACCEPT = "application/rss+xml, application/atom+xml, application/xml;q=0.9, text/xml;q=0.8, */*;q=0.5"
 
 
@@ -160,12 +165,7 @@ def warm_up() -> None:
 
 def parse_feed(body: bytes, headers: dict[str, str], url: str) -> tuple[list[Post], list[str]]:
     """Parse a feed's bytes into Posts; runs in the fetching thread or in a parser process."""
-    # nh3 sanitises every entry afterwards; feedparser's own (slower) sanitiser would be a second pass.
-    # No content-location either: given a base URL, feedparser joins it with every element's base
-    # (a quarter of its parsing time); the few links we keep are joined with the feed's URL below.
-    parsed = feedparser.parse(
-        body, response_headers=headers, sanitize_html=False, resolve_relative_uris=False
-    )
+    parsed = feedparser.parse(body, response_headers=headers, **PARSE_OPTIONS)
     warnings = []
     if parsed.bozo:
         reason = f"{type(parsed.bozo_exception).__name__}: {parsed.bozo_exception}"
