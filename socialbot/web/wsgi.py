@@ -44,7 +44,8 @@ def trusted_proxies(env: Mapping[str, str]) -> list[str]:
 
     ValueError names an entry that is neither (uvicorn's middleware would silently take it as a name).
     """
-    spec = env.get(TRUSTED_PROXIES, "127.0.0.1")
+    # An empty value (an env file's `NAME=` line) means the default, as an unset one does.
+    spec = env.get(TRUSTED_PROXIES) or "127.0.0.1"
     items = [item.strip() for item in spec.split(",") if item.strip()]
     if "*" in items:
         return ["*"]
