@@ -12,11 +12,9 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[test]'
 	touch $@
 
-# The bot on SQLite (./socialbot.db) against a sandbox it starts, with sandbox.env's fake credentials;
-# the feed at http://127.0.0.1:8000/whats-new and the demo page at http://127.0.0.1:8000/demo.
+# The bot on SQLite (./socialbot.db) against a sandbox it starts (which brings its own fake
+# credentials); the feed at http://127.0.0.1:8000/whats-new and the demo page at /demo.
 run: $(STAMP)
-	set -a && . ./sandbox.env && set +a && \
-	$(BIN)/socialbot config check && \
 	exec $(BIN)/socialbot run --with-sandbox
 
 test: $(STAMP)

@@ -34,16 +34,17 @@ sys.path.insert(0, str(ROOT))
 from socialbot.collect.round import collect_round, make_collectors  # noqa: E402
 from socialbot.config import Config, load_config  # noqa: E402
 from socialbot.networks.base import Collector, Fetched, Post, SourceRef  # noqa: E402
+from socialbot.networks.credentials import sandbox_credentials  # noqa: E402
 from socialbot.networks.routing import route_session  # noqa: E402
 from socialbot.networks.rss.collect import PARSE_OPTIONS  # noqa: E402
 from socialbot.networks.rss.sandbox import FEED_ITEMS  # noqa: E402
-from socialbot.sandbox.process import read_env_file, running_sandbox  # noqa: E402
+from socialbot.sandbox.process import running_sandbox  # noqa: E402
 from socialbot.store.engine import make_engine, session_factory  # noqa: E402
 from socialbot.store.migrate import upgrade  # noqa: E402
 from socialbot.store.sync import sync_config  # noqa: E402
 from socialbot.store.upsert import upsert_posts  # noqa: E402
 
-ENV = read_env_file(ROOT / "sandbox.env")
+ENV = sandbox_credentials(load_config(ROOT / "feeds.toml", {}))
 MIX = [("rss", 0.45), ("twitter", 0.25), ("facebook", 0.15), ("mastodon", 0.10), ("bluesky", 0.05)]
 
 

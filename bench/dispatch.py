@@ -27,13 +27,14 @@ from sqlalchemy import func, select  # noqa: E402
 from socialbot.config import load_config  # noqa: E402
 from socialbot.dispatch.publishers import Publishers  # noqa: E402
 from socialbot.dispatch.run import dispatch_round  # noqa: E402
-from socialbot.sandbox.process import read_env_file, running_sandbox  # noqa: E402
+from socialbot.networks.credentials import sandbox_credentials  # noqa: E402
+from socialbot.sandbox.process import running_sandbox  # noqa: E402
 from socialbot.store import Account, Delivery, DeliveryPart, DeliveryState, ScheduledPost  # noqa: E402
 from socialbot.store.engine import make_engine, session_factory  # noqa: E402
 from socialbot.store.migrate import upgrade  # noqa: E402
 from socialbot.store.sync import sync_config  # noqa: E402
 
-ENV = read_env_file(ROOT / "sandbox.env")
+ENV = sandbox_credentials(load_config(ROOT / "feeds.toml", {}))
 
 
 def queue(sessions: object, total: int, due: int, start: datetime) -> None:

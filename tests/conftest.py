@@ -119,3 +119,42 @@ def route(sandbox: str) -> Iterator[Callable[..., Any]]:
     yield routed
     for session in sessions:
         session.close()
+
+
+@pytest.fixture
+def no_real_hosts(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """Fail any connection (or name lookup) beyond this machine, and list what was tried.
+
+    Below every client library: requests, httpx and urllib3 all end in socket.getaddrinfo and
+    socket.connect, so a request that would leave for a real platform is caught wherever it starts.
+    """
+    import ipaddress
+    import socket
+
+    tried: list[str] = []
+    real_getaddrinfo, real_connect = socket.getaddrinfo, socket.socket.connect
+
+    def local(host: object) -> bool:
+        if host in ("localhost", None):
+            return True
+        try:
+            return ipaddress.ip_address(str(host)).is_loopback
+        except ValueError:
+            return False
+
+    def getaddrinfo(host: Any, *args: Any, **kwargs: Any) -> Any:
+        if not local(host):
+            tried.append(str(host))
+            raise OSError(f"test: a request for {host} tried to leave this machine")
+        return real_getaddrinfo(host, *args, **kwargs)
+
+    def connect(sock: socket.socket, address: Any) -> Any:
+        host = address[0] if isinstance(address, tuple) else None
+        if sock.family in (socket.AF_INET, socket.AF_INET6) and not local(host):
+            tried.append(str(host))
+            raise OSError(f"test: a connection to {host} tried to leave this machine")
+        return real_connect(sock, address)
+
+    monkeypatch.setattr(socket, "getaddrinfo", getaddrinfo)
+    monkeypatch.setattr(socket.socket, "connect", connect)
+    return tried

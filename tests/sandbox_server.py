@@ -16,7 +16,7 @@ from tests.test_config import SANDBOX_ENV
 
 @contextmanager
 def running_sandbox(*args: str, state: Path | None = None) -> Iterator[tuple[str, float]]:
-    """A sandbox over the shipped feeds.toml with sandbox.env's credentials."""
+    """A sandbox over the shipped feeds.toml with the sandbox's credentials."""
     extra = ["--state", str(state)] if state else []
     with start_sandbox(*args, *extra, env=SANDBOX_ENV, cwd=ROOT) as started:
         yield started

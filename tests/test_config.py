@@ -7,10 +7,11 @@ from pathlib import Path
 import pytest
 
 from socialbot.config import ConfigError, load_config, missing_secrets, parse_duration
-from socialbot.sandbox.process import read_env_file
+from socialbot.networks.credentials import sandbox_credentials
 from tests.conftest import DATA, ROOT
 
-SANDBOX_ENV = read_env_file(ROOT / "sandbox.env")
+# The sandbox's fake value for every secret the shipped feeds.toml names.
+SANDBOX_ENV = sandbox_credentials(load_config(ROOT / "feeds.toml", {}))
 
 MINIMAL = """\
 [settings]

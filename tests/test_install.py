@@ -21,6 +21,8 @@ from socialbot.subprocesses import child_environment
 from tests.conftest import ROOT
 from tests.test_deploy import image_command
 
+PIP = [sys.executable, "-m", "pip"]
+
 
 def tracked_files() -> list[str]:
     """The files git tracks (what a clean clone has)."""
@@ -40,8 +42,16 @@ def wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
         target.write_bytes((ROOT / name).read_bytes())
     dist = tmp_path_factory.mktemp("dist")
     subprocess.run(
-        [sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps", "--no-build-isolation"]
-        + ["--wheel-dir", str(dist), str(source)],
+        [
+            *PIP,
+            "wheel",
+            "--quiet",
+            "--no-deps",
+            "--no-build-isolation",
+            "--wheel-dir",
+            str(dist),
+            str(source),
+        ],
         check=True,
         capture_output=True,
         timeout=300,
@@ -70,8 +80,16 @@ def test_the_installed_wheel_serves_the_feed(wheel: Path, tmp_path: Path) -> Non
         "\n".join(sorted({sysconfig.get_paths()["purelib"], sysconfig.get_paths()["platlib"]})) + "\n"
     )
     subprocess.run(
-        [sys.executable, "-m", "pip", "--python", str(venv / "bin" / "python"), "install", "--quiet"]
-        + ["--no-deps", "--no-index", str(wheel)],
+        [
+            *PIP,
+            "--python",
+            str(venv / "bin" / "python"),
+            "install",
+            "--quiet",
+            "--no-deps",
+            "--no-index",
+            str(wheel),
+        ],
         check=True,
         capture_output=True,
         timeout=300,
@@ -95,7 +113,10 @@ def test_the_installed_wheel_serves_the_feed(wheel: Path, tmp_path: Path) -> Non
     command = image_command()
     command[command.index("--port") + 1] = str(port)
     env = child_environment(
-        {"SOCIALBOT_CONFIG": str(work / "feeds.toml"), "SOCIALBOT_DATABASE_URL": f"sqlite:///{work / 'bot.db'}"}
+        {
+            "SOCIALBOT_CONFIG": str(work / "feeds.toml"),
+            "SOCIALBOT_DATABASE_URL": f"sqlite:///{work / 'bot.db'}",
+        }
     )
     bot = subprocess.Popen(
         [str(venv / "bin" / command[0]), *command[1:], "--no-collect"],

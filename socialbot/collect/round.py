@@ -26,6 +26,7 @@ from socialbot.networks.base import (
     SourceRef,
     Transient,
 )
+from socialbot.networks.credentials import with_sandbox_credentials
 from socialbot.networks.routing import sandbox_target
 from socialbot.store import Group, Source
 
@@ -35,6 +36,7 @@ WRITE_BATCH = 100
 
 def make_collectors(config: Config, env: Mapping[str, str], sandbox_url: str | None) -> dict[str, Collector]:
     """One collector per registered network that can collect (its folder has collect.py)."""
+    env = with_sandbox_credentials(config, env, sandbox_url)
     return {
         name: module.make_collector(config.network(name), env, sandbox_url)
         for name, module in network_parts("collect").items()

@@ -9,6 +9,7 @@ from typing import Any
 import click
 
 from socialbot.cli import App, pass_app
+from socialbot.errors import SocialbotError
 from socialbot.store.engine import session_factory
 from socialbot.store.migrate import upgrade
 from socialbot.store.sync import sync_config
@@ -65,20 +66,24 @@ def run(
     from socialbot.networks.routing import sandbox_url
     from socialbot.sandbox.process import running_sandbox
     from socialbot.scheduler import start_scheduler
-    from socialbot.web.server import running_web
+    from socialbot.web.server import port_in_use, running_web
 
+    # Before anything is migrated, queued or sent: a second bot on the same port would otherwise
+    # dispatch beside the first one and only then fail to serve.
+    if port_in_use(host, port):
+        raise SocialbotError(f"socialbot: run: port {port} is in use (set --port)")
     # `docker stop` and service managers send SIGTERM: unwind as for Ctrl-C, so the scheduler
     # stops cleanly and the web server and sandbox processes are not left behind.
     signal.signal(signal.SIGTERM, _stop)
 
+    url = sandbox or sandbox_url()
     upgrade(app.engine)
     sessions = session_factory(app.engine)
     with sessions.begin() as session:
         sync_config(session, app.config)
-    for line in _sync_shipped_campaigns(app, sessions):
+    for line in _sync_shipped_campaigns(app, sessions, against_sandbox=bool(url) or with_sandbox):
         click.echo(line)
     with ExitStack() as stack:
-        url = sandbox or sandbox_url()
         if with_sandbox:
             url, _ = stack.enter_context(
                 running_sandbox("--state", "sandbox-state.json", config=app.config.path, env=os.environ)
@@ -106,10 +111,15 @@ def _stop(signum: int, frame: Any) -> None:
     raise KeyboardInterrupt
 
 
-def _sync_shipped_campaigns(app: App, sessions: Any) -> list[str]:
-    """Queue schedules/*.toml at start-up (idempotent); a bad file is reported and skipped, not fatal."""
+def _sync_shipped_campaigns(app: App, sessions: Any, against_sandbox: bool) -> list[str]:
+    """Queue schedules/*.toml at start-up (idempotent); a bad file is reported and skipped, not fatal.
+
+    Example campaigns are queued only against a sandbox, and without their posts already past.
+    """
+    from datetime import UTC, datetime
+
     from socialbot.queue.campaign import load_campaign
-    from socialbot.queue.sync import describe, sync_campaign
+    from socialbot.queue.sync import describe, example_not_queued, sync_campaign
     from socialbot.tomlfile import ConfigError
 
     lines = []
@@ -119,12 +129,11 @@ def _sync_shipped_campaigns(app: App, sessions: Any) -> list[str]:
         except ConfigError as exc:
             lines += [f"schedule: skipped {line}" for line in exc.lines]
             continue
+        refused = example_not_queued(campaign, "sandbox" if against_sandbox else None)
+        if refused:
+            lines.append(f"schedule: {refused}")
+            continue
         with sessions.begin() as session:
-            lines.append(
-                describe(
-                    sync_campaign(session, campaign, actor="socialbot run"),
-                    campaign.file.campaign,
-                    prune=False,
-                )
-            )
+            result = sync_campaign(session, campaign, actor="socialbot run", now=datetime.now(UTC))
+            lines.append(describe(result, campaign.file.campaign, prune=False))
     return lines

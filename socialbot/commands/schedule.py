@@ -61,15 +61,25 @@ def schedule_validate(app: App, files: tuple[Path, ...]) -> None:
 @pass_app
 def schedule_sync(app: App, files: tuple[Path, ...], prune: bool) -> None:
     """Queue campaign files' posts: unsent ones follow the file, sent ones are never touched."""
-    from socialbot.queue.sync import describe, sync_campaign
+    from datetime import UTC, datetime
 
-    campaigns = _load_campaigns(app, files)
+    from socialbot.networks.routing import sandbox_url
+    from socialbot.queue.sync import describe, example_not_queued, sync_campaign
+
+    wanted = []
+    for campaign in _load_campaigns(app, files):
+        refused = example_not_queued(campaign, sandbox_url())
+        if refused:
+            click.echo(refused)
+        else:
+            wanted.append(campaign)
     sessions = session_factory(app.engine)
+    now = datetime.now(UTC)
     with sessions.begin() as session:
         sync_config(session, app.config)
         results = [
-            (c, sync_campaign(session, c, actor=os.environ.get("USER", "cli"), prune=prune))
-            for c in campaigns
+            (c, sync_campaign(session, c, actor=os.environ.get("USER", "cli"), prune=prune, now=now))
+            for c in wanted
         ]
     for campaign, result in results:
         click.echo(describe(result, campaign.file.campaign, prune))

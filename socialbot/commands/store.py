@@ -26,8 +26,14 @@ def config_group() -> None:
 @pass_app
 def config_check(app: App) -> None:
     """Validate feeds.toml and the environment; print a summary."""
+    import os
+
+    from socialbot.networks.credentials import publishing_blocker, with_sandbox_credentials
+    from socialbot.networks.routing import sandbox_url
+
     config = app.config
-    missing = missing_secrets(config)
+    env = with_sandbox_credentials(config, os.environ, sandbox_url())
+    missing = missing_secrets(config, env)
     if missing:
         raise UsageError("\n".join(missing))
     sources = [s for g in config.groups for s in g.source]
@@ -39,12 +45,23 @@ def config_check(app: App) -> None:
     click.echo(f"  collect interval  {config.collect_interval}s")
     click.echo(f"  groups            {len(config.groups)}")
     click.echo(f"  sources           {len(sources)} ({by_network}); {placeholders} placeholders")
+    blocked = []
     for account in config.accounts:
         # Names of the variables only: their values are secrets and never printed.
-        env = ", ".join(f"${var}" for var in account.credentials.values())
+        names = ", ".join(f"${var}" for var in account.credentials.values())
         click.echo(
-            f"  account           {account.key} ({account.network} {account.handle}), credentials {env}"
+            f"  account           {account.key} ({account.network} {account.handle}), credentials {names}"
         )
+        reason = publishing_blocker(account, os.environ)
+        if reason:
+            blocked.append(reason)
+    if blocked:
+        click.echo(
+            f"{len(blocked)} of {len(config.accounts)} accounts cannot publish for real: outside a sandbox "
+            "their deliveries are held, not sent:"
+        )
+        for reason in blocked:
+            click.echo(f"  {reason}")
 
 
 @click.group("db")

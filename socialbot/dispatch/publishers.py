@@ -10,6 +10,7 @@ from datetime import datetime
 from socialbot.config import Config
 from socialbot.networks import network_part
 from socialbot.networks.base import AuthFailed, Media, Published, Publisher
+from socialbot.networks.credentials import with_sandbox_credentials
 
 log = logging.getLogger("socialbot.dispatch")
 
@@ -22,7 +23,7 @@ class Publishers:
     ) -> None:
         self.dry_run = dry_run
         self.config = config
-        self.env = env
+        self.env = with_sandbox_credentials(config, env, sandbox_url)
         self.sandbox_url = sandbox_url
         self.made: dict[str, Publisher] = {}
         self.lock = threading.Lock()

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from socialbot.dispatch.alerts import Alerts
 from socialbot.dispatch.claim import claim_due, expire_missed
+from socialbot.dispatch.hold import hold_unpublishable
 from socialbot.dispatch.publishers import Publishers
 from socialbot.dispatch.send import SendOutcome, send_delivery
 from socialbot.store import Account, Delivery, DeliveryState, ScheduledPost
@@ -23,6 +24,7 @@ class DispatchReport:
     """What one round did."""
 
     expired: list[int] = field(default_factory=list)
+    held: list[int] = field(default_factory=list)
     outcomes: list[SendOutcome] = field(default_factory=list)
 
 
@@ -39,7 +41,9 @@ def dispatch_round(
     now = now or datetime.now(UTC)
     with sessions.begin() as session:
         bump(session, DISPATCH_HEARTBEAT)
-    report = DispatchReport(expired=expire_missed(sessions, now))
+    report = DispatchReport(
+        expired=expire_missed(sessions, now), held=hold_unpublishable(sessions, publishers, now)
+    )
     claimed = claim_due(sessions, now, worker, limit)
     if claimed:
         _send(sessions, publishers, now, claimed, concurrency, report)
@@ -79,7 +83,7 @@ def _alert(sessions: sessionmaker[Session], alerts: Alerts, report: DispatchRepo
     """One alert per failed delivery, one for every batch of expired ones."""
     failed = {o.delivery_id: o.message for o in report.outcomes if o.state is DeliveryState.FAILED}
     failed |= {o.delivery_id: o.message for o in report.outcomes if o.state is DeliveryState.EXPIRED}
-    names = describe_deliveries(sessions, [*failed, *report.expired])
+    names = describe_deliveries(sessions, [*failed, *report.expired, *report.held])
     for delivery_id, message in failed.items():
         alerts.send(
             f"socialbot: a post failed ({names[delivery_id]})",
@@ -91,6 +95,13 @@ def _alert(sessions: sessionmaker[Session], alerts: Alerts, report: DispatchRepo
         alerts.send(
             f"socialbot: {len(report.expired)} posts expired unsent",
             f"They missed their not_after deadline:\n{listed}",
+        )
+    if report.held:
+        listed = "\n".join(f"- {names[i]} (delivery {i})" for i in report.held)
+        alerts.send(
+            f"socialbot: {len(report.held)} posts held, not sent",
+            f"Their accounts must not be sent to the real platform (`socialbot queue list` says why):\n"
+            f"{listed}\n\nFix the account in feeds.toml, then `socialbot queue retry ID` sends each.",
         )
 
 

@@ -1,10 +1,19 @@
-"""A publishing account's secrets, read from the environment variables its [[account]] names."""
+"""Secrets: a publishing account's from the environment, the sandbox's fake ones, and which accounts
+must never be sent to a real platform."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import TYPE_CHECKING
 
+from socialbot.networks import NETWORKS
 from socialbot.networks.base import AuthFailed
+
+if TYPE_CHECKING:
+    from socialbot.config import AccountTable, Config
+
+# Every fake credential starts so; a real platform never issues one like it.
+SANDBOX_PREFIX = "sandbox-"
 
 
 def secrets_for(
@@ -20,3 +29,47 @@ def secrets_for(
             )
         values[name] = value
     return values
+
+
+def sandbox_credentials(config: Config) -> dict[str, str]:
+    """A fake value for every secret variable feeds.toml names: what socialbot uses against a sandbox.
+
+    The sandbox computes the same values from the same file, so each account's token posts as that
+    account there, and nobody has to load a file of fake secrets by hand.
+    """
+    values: dict[str, str] = {}
+    for name, info in NETWORKS.items():
+        for key in info.read_secrets:
+            variable = getattr(config.network(name), key, None)
+            if variable:
+                values[variable] = f"{SANDBOX_PREFIX}{name}-read-token"
+    for account in config.accounts:
+        for credential, variable in account.credentials.items():
+            values[variable] = f"{SANDBOX_PREFIX}{account.key}-{credential}"
+    return values
+
+
+def with_sandbox_credentials(
+    config: Config, env: Mapping[str, str], sandbox_url: str | None
+) -> Mapping[str, str]:
+    """env as it is for the real platforms; against a sandbox, the sandbox's fake secrets fill in
+    every variable env leaves unset (a set one, such as a test's expired token, is kept)."""
+    if not sandbox_url:
+        return env
+    return sandbox_credentials(config) | {name: value for name, value in env.items() if value}
+
+
+def publishing_blocker(account: AccountTable, env: Mapping[str, str]) -> str | None:
+    """Why this account must never be sent to the real platform, or None when it may be."""
+    if account.placeholder:
+        return (
+            f"account {account.key!r} is a placeholder ({account.handle}); put its real handle in "
+            "feeds.toml and remove placeholder = true"
+        )
+    for credential, variable in account.credentials.items():
+        if env.get(variable, "").startswith(SANDBOX_PREFIX):
+            return (
+                f"account {account.key!r}: {variable} ({credential}) holds a sandbox credential, "
+                "not a real one"
+            )
+    return None

@@ -75,6 +75,8 @@ class CampaignFile(Strict):
     timezone: str = "Europe/London"
     targets: list[str] = Field(default_factory=list)
     requires_approval: bool = False
+    # An example for the sandbox and rehearsals (the shipped files): queued only against a sandbox.
+    example: bool = False
     post: list[PostTable] = Field(default_factory=list)
 
     @field_validator("campaign")

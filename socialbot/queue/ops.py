@@ -12,7 +12,7 @@ from socialbot.queue.campaign import local_to_utc
 from socialbot.queue.sync import UNSENT
 from socialbot.store import AuditEvent, Delivery, DeliveryState, ScheduledPost
 
-RETRYABLE = {DeliveryState.FAILED, DeliveryState.UNKNOWN, DeliveryState.EXPIRED}
+RETRYABLE = {DeliveryState.FAILED, DeliveryState.UNKNOWN, DeliveryState.EXPIRED, DeliveryState.HELD}
 
 
 class QueueError(LookupError):
@@ -96,7 +96,7 @@ def cancel(session: Session, ref: str, actor: str) -> list[Delivery]:
 
 
 def retry(session: Session, ref: str, actor: str, now: datetime | None = None) -> list[Delivery]:
-    """failed, unknown or expired → scheduled, due now (an officer decided it should still go out)."""
+    """failed, unknown, expired or held → scheduled, due now (an officer decided it should still go out)."""
     return _change(
         session,
         ref,

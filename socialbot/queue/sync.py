@@ -30,17 +30,36 @@ class SyncResult:
     deliveries_rescheduled: int = 0
     deliveries_cancelled: int = 0
     left_alone: int = 0
+    past_examples: int = 0
     removed_posts: list[str] = field(default_factory=list)
 
 
+def example_not_queued(campaign: Campaign, sandbox_url: str | None) -> str | None:
+    """Why this campaign is not queued here, or None: an example campaign is queued only against a
+    sandbox, so the shipped examples never go out on the network's real accounts."""
+    if campaign.file.example and not sandbox_url:
+        return (
+            f"{campaign.path}: not queued: an example campaign (example = true) is queued only against "
+            "a sandbox (--sandbox, --with-sandbox or SOCIALBOT_SANDBOX_URL); `schedule rehearse` plays it"
+        )
+    return None
+
+
 def sync_campaign(
-    session: Session, campaign: Campaign, actor: str, prune: bool = False, keep_others: bool = False
+    session: Session,
+    campaign: Campaign,
+    actor: str,
+    prune: bool = False,
+    keep_others: bool = False,
+    now: datetime | None = None,
 ) -> SyncResult:
     """Make the store match the campaign file; one transaction, so nothing is half-applied.
 
     keep_others: the file holds only some of the campaign's posts (`queue add` adds one at a time).
+    now: an example campaign's deliveries due before it are not queued (they would only expire).
     """
     result = SyncResult()
+    not_before = now if campaign.file.example else None
     name = campaign.file.campaign
     accounts = {a.key: a for a in session.scalars(select(Account))}
     stored = {
@@ -53,6 +72,9 @@ def sync_campaign(
     }
     for planned in campaign.posts:
         post = stored.pop(planned.table.key, None)
+        if post is None and not_before and all(d.due_at < not_before for d in planned.deliveries):
+            result.past_examples += 1
+            continue
         if post is None:
             post = ScheduledPost(campaign=name, key=planned.table.key)
             session.add(post)
@@ -60,7 +82,7 @@ def sync_campaign(
         elif _changes(post, planned, campaign):
             result.posts_updated += 1
         _apply(post, planned, campaign, actor)
-        _sync_deliveries(session, post, planned, campaign, accounts, result)
+        _sync_deliveries(session, post, planned, campaign, accounts, result, not_before)
     for key, post in ({} if keep_others else stored).items():
         result.removed_posts.append(key)
         if prune:
@@ -96,6 +118,7 @@ def _apply(post: ScheduledPost, planned: PlannedPost, campaign: Campaign, actor:
     post.run_at = planned.deliveries[0].due_at if planned.deliveries and table.at else None
     post.requires_approval = _requires_approval(planned, campaign)
     post.source_file = str(campaign.path)
+    post.example = campaign.file.example
     post.created_by = post.created_by or actor
 
 
@@ -127,11 +150,14 @@ def _sync_deliveries(
     campaign: Campaign,
     accounts: dict[str, Account],
     result: SyncResult,
+    not_before: datetime | None = None,
 ) -> None:
     existing = {(d.account.key, d.occurrence): d for d in post.deliveries}
     first_state = DeliveryState.PENDING_APPROVAL if post.requires_approval else DeliveryState.SCHEDULED
     for wanted in planned.deliveries:
         delivery = existing.pop((wanted.account, wanted.occurrence), None)
+        if delivery is None and not_before and wanted.due_at < not_before:
+            continue
         if delivery is None:
             # A random idempotency key, not the row id: ids repeat across databases; platforms remember keys.
             post.deliveries.append(
@@ -164,6 +190,8 @@ def describe(result: SyncResult, campaign: str, prune: bool) -> str:
         f"{result.deliveries_created} created, {result.deliveries_rescheduled} rescheduled, "
         f"{result.deliveries_cancelled} cancelled, {result.left_alone} already sent or sending (untouched)"
     )
+    if result.past_examples:
+        line += f"; {result.past_examples} example posts already past, not queued"
     if result.removed_posts:
         what = "cancelled" if prune else "kept; --prune cancels them"
         line += f"; no longer in the file ({what}): {', '.join(result.removed_posts)}"

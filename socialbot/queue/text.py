@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import functools
 import re
+import warnings
 from dataclasses import dataclass
 from datetime import date, datetime
+from typing import Any
 
 URL = re.compile(r"https?://\S+")
 # Where a text may be cut: paragraphs, lines, and sentence ends (not "1." in a numbered list).
@@ -64,13 +67,26 @@ MEDIA = {
 }
 
 
+@functools.cache
+def _twitter_text() -> Any:
+    # Imported when first needed: twitter_text's tables take 0.4 s to load, and every CLI command
+    # and the sandbox's start-up would wait for them (tests/sandbox/test_server.py). It reads them
+    # through pkg_resources, which setuptools 80.9 and later warn about on import (pyproject.toml
+    # keeps setuptools below 81, which removed it).
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", "pkg_resources is deprecated", UserWarning)
+        from twitter_text import parse_tweet
+    return parse_tweet
+
+
+def parse_tweet(text: str) -> Any:
+    """twitter-text v3's parse of text: its weighted length and whether X accepts it."""
+    return _twitter_text()(text)
+
+
 def measure(network: str, text: str) -> int:
     """The length of text as network counts it."""
     if network == "twitter":
-        # Imported when first needed: twitter_text's tables take 0.4 s to load, and every CLI command
-        # and the sandbox's start-up would wait for them (tests/sandbox/test_server.py).
-        from twitter_text import parse_tweet
-
         return int(parse_tweet(text).weightedLength)
     if network == "bluesky":
         return graphemes(text)

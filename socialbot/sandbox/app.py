@@ -14,6 +14,7 @@ from starlette.routing import BaseRoute, Mount
 
 from socialbot.config import Config
 from socialbot.networks import NETWORKS, network_part, sandbox_prefixes
+from socialbot.networks.credentials import with_sandbox_credentials
 from socialbot.sandbox.control import Control
 from socialbot.sandbox.faults import FaultMiddleware, Faults, Stats
 from socialbot.sandbox.world import World
@@ -79,7 +80,7 @@ def create_app(
         real_time=real_time,
         state_file=state_file,
     )
-    tokens = account_tokens(config, env)
+    tokens = account_tokens(config, with_sandbox_credentials(config, env, "sandbox"))
     platforms: dict[str, Any] = {name: module.build(world, tokens[name]) for name, module in modules.items()}
     faults, stats = Faults(seed), Stats()
     mounts: dict[str, list[BaseRoute]] = {}

@@ -14,13 +14,6 @@ from pathlib import Path
 from socialbot.subprocesses import child_environment, stop, wait_until_answering
 
 
-def read_env_file(path: Path) -> dict[str, str]:
-    """NAME=value lines (as sandbox.env has them for `make run`), without blank and # lines."""
-    return dict(
-        line.split("=", 1) for line in path.read_text().splitlines() if line and not line.startswith("#")
-    )
-
-
 def free_port() -> int:
     """A port nothing listens on right now."""
     with socket.socket() as sock:

@@ -6,7 +6,7 @@ import enum
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from socialbot.store.accounts import Account
@@ -20,6 +20,9 @@ class DeliveryState(enum.Enum):
     DRAFT = "draft"
     PENDING_APPROVAL = "pending_approval"
     SCHEDULED = "scheduled"
+    # Due, but its account must not reach the real platform (a placeholder, a sandbox credential, an
+    # example campaign): kept with the reason until an officer retries it.
+    HELD = "held"
     SENDING = "sending"
     SENT = "sent"
     FAILED = "failed"
@@ -55,6 +58,8 @@ class ScheduledPost(Base):
     not_after: Mapped[datetime | None] = mapped_column(UTCDateTime)
     requires_approval: Mapped[bool] = mapped_column(default=False)
     source_file: Mapped[str | None] = mapped_column(String(500))
+    # From an example campaign (`example = true`): sent only to a sandbox, never to a real platform.
+    example: Mapped[bool] = mapped_column(default=False, server_default=false())
     created_by: Mapped[str] = mapped_column(String(100), default="")
     approved_by: Mapped[str | None] = mapped_column(String(100))
     approved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

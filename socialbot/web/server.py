@@ -49,6 +49,21 @@ def web_command(host: str, port: int, workers: int, threads: int = 1) -> list[st
     ]
 
 
+def port_in_use(host: str, port: int) -> bool:
+    """True when something already listens on host:port (a port in TIME_WAIT is free)."""
+    import errno
+    import socket
+
+    with socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind((host, port))
+        except OSError as exc:
+            # Any other failure (an address not on this machine) is the web server's to report.
+            return exc.errno == errno.EADDRINUSE
+    return False
+
+
 def web_environment(config: Config, env: Mapping[str, str]) -> dict[str, str]:
     """The environment the web workers read their configuration from (socialbot.web.main)."""
     return {
