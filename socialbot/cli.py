@@ -33,7 +33,7 @@ COMMANDS = {
     "feed": "socialbot.commands.feed:feed_group",
     "export": "socialbot.commands.feed:export",
     "schedule": "socialbot.commands.schedule:schedule_group",
-    "queue": "socialbot.commands.schedule:queue_group",
+    "queue": "socialbot.commands.queue:queue_group",
     "dispatch": "socialbot.commands.schedule:dispatch",
     "run": "socialbot.commands.run:run",
     "sandbox": "socialbot.commands.sandbox:sandbox",
@@ -71,6 +71,7 @@ class App:
     verbose: int
     _config: Config | None = field(default=None, init=False)
     _engine: Engine | None = field(default=None, init=False)
+    _checked: bool = field(default=False, init=False)
 
     @property
     def config(self) -> Config:
@@ -83,7 +84,20 @@ class App:
 
     @property
     def engine(self) -> Engine:
-        """The store's engine for the configured database URL."""
+        """The store's engine; SocialbotError (creating nothing) when the database is absent or not
+        migrated to this version."""
+        if not self._checked:
+            from socialbot.store.migrate import store_problem
+
+            problem = store_problem(self.engine_to_migrate)
+            if problem:
+                raise SocialbotError(f"socialbot: {problem}")
+            self._checked = True
+        return self.engine_to_migrate
+
+    @property
+    def engine_to_migrate(self) -> Engine:
+        """The engine for the configured database URL, unchecked: for the commands that migrate."""
         if self._engine is None:
             from socialbot.store.engine import make_engine
 

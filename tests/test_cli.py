@@ -5,6 +5,7 @@ from __future__ import annotations
 import sqlite3
 import subprocess
 import sys
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -143,6 +144,9 @@ def test_version() -> None:
     assert result.returncode == 0 and result.stdout.startswith("socialbot, version ")
 
 
+NEXT_YEAR = date.today().year + 1
+
+
 def test_queue_add_show_and_cancel_from_the_command_line(tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path / 'bot.db'}"
     assert socialbot("--database-url", url, "db", "upgrade").returncode == 0
@@ -152,7 +156,7 @@ def test_queue_add_show_and_cancel_from_the_command_line(tmp_path: Path) -> None
         "queue",
         "add",
         "--at",
-        "2026-12-09 19:30",
+        f"{NEXT_YEAR}-12-09 19:30",
         "--to",
         "network-x,network-mastodon",
         "--text",
@@ -169,7 +173,7 @@ def test_queue_add_show_and_cancel_from_the_command_line(tmp_path: Path) -> None
         "queue",
         "add",
         "--at",
-        "2026-12-10 09:00",
+        f"{NEXT_YEAR}-12-10 09:00",
         "--to",
         "network-x",
         "--text",
@@ -178,7 +182,8 @@ def test_queue_add_show_and_cancel_from_the_command_line(tmp_path: Path) -> None
     )
     assert second.returncode == 0 and "no longer in the file" not in second.stdout, "adding keeps the others"
     shown = socialbot("--database-url", url, "queue", "show", "cli:livestream", env=SANDBOX_ENV)
-    assert "to network-x — scheduled" in shown.stdout and "due Wed 09 Dec 2026 19:30 GMT" in shown.stdout
+    due = f"due {date(NEXT_YEAR, 12, 9):%a} 09 Dec {NEXT_YEAR} 19:30 GMT"
+    assert "to network-x — scheduled" in shown.stdout and due in shown.stdout
     assert "part 1: not sent" in shown.stdout
     too_long = socialbot(
         "--database-url",
@@ -186,7 +191,7 @@ def test_queue_add_show_and_cancel_from_the_command_line(tmp_path: Path) -> None
         "queue",
         "add",
         "--at",
-        "2026-12-11 09:00",
+        f"{NEXT_YEAR}-12-11 09:00",
         "--to",
         "network-x",
         "--text",
@@ -208,8 +213,7 @@ def test_dispatch_dry_run_posts_nothing_and_marks_sent(tmp_path: Path) -> None:
         url,
         "queue",
         "add",
-        "--at",
-        "2020-01-01 09:00",
+        "--now",
         "--to",
         "network-x",
         "--text",
@@ -232,3 +236,46 @@ def test_dispatch_dry_run_posts_nothing_and_marks_sent(tmp_path: Path) -> None:
     assert result.returncode == 0, result.stderr
     assert "dry-run: network-x would post: Dry run: ballots drop tomorrow." in result.stderr
     assert ": sent" in result.stdout
+
+
+def test_a_command_run_elsewhere_says_there_is_no_database_and_creates_none(tmp_path: Path) -> None:
+    result = socialbot("--config", str(ROOT / "feeds.toml"), "queue", "list", cwd=tmp_path)
+    assert result.returncode == 1
+    assert result.stderr.strip() == (
+        f"socialbot: no database at {tmp_path / 'socialbot.db'}; run `socialbot db upgrade` "
+        "(or set SOCIALBOT_DATABASE_URL)"
+    )
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_database_behind_the_code_is_named_with_what_to_do(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'bot.db'}"
+    assert socialbot("--database-url", url, "db", "upgrade", "--revision", "0006").returncode == 0
+    result = socialbot("--database-url", url, "queue", "list")
+    assert result.returncode == 1
+    assert "is at revision 0006, this socialbot needs 0007; run `socialbot db upgrade`" in result.stderr
+
+
+def test_schedule_plan_shows_approval_and_the_queued_state(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'bot.db'}"
+    rally = "schedules/recall-conference-rally.toml"
+    before = socialbot("--database-url", url, "schedule", "plan", rally, env={"COLUMNS": "250"})
+    assert before.returncode == 0, before.stderr
+    assert "not queued" in before.stdout and "needed" in before.stdout
+    assert socialbot("--database-url", url, "db", "upgrade").returncode == 0
+    synced = socialbot(
+        "--database-url", url, "schedule", "sync", rally, env={"SOCIALBOT_SANDBOX_URL": "http://127.0.0.1:9"}
+    )
+    assert synced.returncode == 0, synced.stderr
+    after = socialbot("--database-url", url, "schedule", "plan", rally, env={"COLUMNS": "250"})
+    assert "pending_approval" in after.stdout and "scheduled" in after.stdout
+
+
+def test_schedule_sync_outside_a_sandbox_leaves_an_example_unqueued(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'bot.db'}"
+    assert socialbot("--database-url", url, "db", "upgrade").returncode == 0
+    result = socialbot("--database-url", url, "schedule", "sync", "schedules/gv6-nec-ballot.toml")
+    assert result.returncode == 0
+    assert "schedules/gv6-nec-ballot.toml: not queued: an example campaign" in result.stdout
+    with sqlite3.connect(tmp_path / "bot.db") as connection:
+        assert connection.execute("select count(*) from scheduled_posts").fetchone() == (0,)

@@ -77,7 +77,7 @@ def run(
     signal.signal(signal.SIGTERM, _stop)
 
     url = sandbox or sandbox_url()
-    upgrade(app.engine)
+    upgrade(app.engine_to_migrate)
     sessions = session_factory(app.engine)
     with sessions.begin() as session:
         sync_config(session, app.config)

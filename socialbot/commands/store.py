@@ -13,7 +13,7 @@ from socialbot.errors import UsageError
 from socialbot.networks import NETWORKS
 from socialbot.store import Group, Source
 from socialbot.store.engine import redacted, session_factory
-from socialbot.store.migrate import current_revision, head_revision, upgrade
+from socialbot.store.migrate import current_revision, head_revision, store_problem, upgrade
 from socialbot.store.sync import sync_config
 
 
@@ -74,15 +74,19 @@ def db_group() -> None:
 @pass_app
 def db_upgrade(app: App, revision: str) -> None:
     """Apply the migrations the database does not have yet."""
-    upgrade(app.engine, revision)
-    click.echo(f"{redacted(app.config.database_url)}: at revision {current_revision(app.engine)}")
+    upgrade(app.engine_to_migrate, revision)
+    click.echo(f"{redacted(app.config.database_url)}: at revision {current_revision(app.engine_to_migrate)}")
 
 
 @db_group.command("status")
 @pass_app
 def db_status(app: App) -> None:
     """Show the database's revision and the newest one."""
-    current, head = current_revision(app.engine), head_revision()
+    problem = store_problem(app.engine_to_migrate)
+    if problem and problem.startswith("no database"):
+        click.echo(problem)
+        return
+    current, head = current_revision(app.engine_to_migrate), head_revision()
     state = "up to date" if current == head else "run `socialbot db upgrade`"
     click.echo(f"{redacted(app.config.database_url)}: revision {current or 'none'}, newest {head} ({state})")
 

@@ -118,12 +118,36 @@ class Campaign:
     file: CampaignFile
     zone: ZoneInfo
     posts: list[PlannedPost]
+    # False for a post composed on the command line (or the web): no file owns it.
+    from_file: bool = True
 
 
-def load_campaign(path: Path, config: Config, now: datetime | None = None) -> Campaign:
+@dataclass(frozen=True)
+class Wording:
+    """How a hint names the ways to fix a post: a campaign file's keys, or the command line's options."""
+
+    thread_auto: str = 'set thread = "auto"'
+    variant: str = "a shorter [post.variants] {network}"
+
+
+FILE_WORDING = Wording()
+
+
+def load_campaign(path: Path, config: Config) -> Campaign:
     """Read, validate and plan a campaign file; ConfigError lists every problem with its line."""
     text, data = read_toml(path, "campaign files live in schedules/")
     file: CampaignFile = validate_model(CampaignFile, path, text, data)
+    campaign, issues = plan_campaign(path, file, config)
+    if issues:
+        raise ConfigError(format_issues(path, text, data, issues))
+    return campaign
+
+
+def plan_campaign(
+    path: Path, file: CampaignFile, config: Config, wording: Wording = FILE_WORDING
+) -> tuple[Campaign, list[ConfigIssue]]:
+    """Plan a validated campaign (path names it; its folder is where image paths start), and every
+    problem found, each located by its key path."""
     issues: list[ConfigIssue] = []
     zone = _zone(file.timezone, issues)
     posts = [PlannedPost(post, None) for post in file.post]
@@ -133,10 +157,10 @@ def load_campaign(path: Path, config: Config, now: datetime | None = None) -> Ca
             if planned.table.key in seen:
                 issues.append(ConfigIssue(("post", index, "key"), f"duplicate key {planned.table.key!r}"))
             seen.add(planned.table.key)
-            planned.deliveries = _plan_post(file, planned.table, index, zone, config, issues, path.parent)
-    if issues:
-        raise ConfigError(format_issues(path, text, data, issues))
-    return Campaign(path, file, zone or ZoneInfo("UTC"), posts)
+            planned.deliveries = _plan_post(
+                file, planned.table, index, zone, config, issues, path.parent, wording
+            )
+    return Campaign(path, file, zone or ZoneInfo("UTC"), posts), issues
 
 
 def _zone(name: str, issues: list[ConfigIssue]) -> ZoneInfo | None:
@@ -175,6 +199,7 @@ def _plan_post(
     config: Config,
     issues: list[ConfigIssue],
     campaign_dir: Path,
+    wording: Wording,
 ) -> list[PlannedDelivery]:
     where = ("post", index)
     times = _occurrences(post, where, zone, issues)
@@ -196,6 +221,8 @@ def _plan_post(
                 )
             )
     deliveries = []
+    # Each image is looked for once per post; its size and count against each network's limits.
+    images = _media_files(post, where, campaign_dir, issues)
     for target in targets:
         account = config.account(target)
         if account is None:
@@ -204,11 +231,11 @@ def _plan_post(
                 ConfigIssue((*where, "targets"), f"unknown account {target!r}; feeds.toml has: {known}")
             )
             continue
-        _check_media(post, account.network, where, target, campaign_dir, issues)
+        _check_media(post, images, account.network, where, target, issues)
         last_day = _last_day(post)
         problems = len(issues)
         for occurrence, local, due in times:
-            parts = _parts(post, account.network, where, target, issues, occurrence, last_day)
+            parts = _parts(post, account.network, where, target, issues, wording, occurrence, last_day)
             deliveries.append(
                 PlannedDelivery(post.key, target, account.network, occurrence, due, expiry(due), parts, local)
             )
@@ -217,23 +244,11 @@ def _plan_post(
     return deliveries
 
 
-def _check_media(
-    post: PostTable,
-    network: str,
-    where: tuple[str | int, ...],
-    target: str,
-    directory: Path,
-    issues: list[ConfigIssue],
-) -> None:
-    """Each image exists, is an image type, and fits the network's count and size limits."""
-    limit = MEDIA[network]
-    label = NETWORKS[network].label
-    if len(post.media) > limit.count:
-        issues.append(
-            ConfigIssue(
-                (*where, "media"), f"{len(post.media)} images; {label} ({target}) takes at most {limit.count}"
-            )
-        )
+def _media_files(
+    post: PostTable, where: tuple[str | int, ...], directory: Path, issues: list[ConfigIssue]
+) -> dict[int, Path]:
+    """Each image that exists and is an image type, by its position; the others reported once."""
+    found = {}
     for m, media in enumerate(post.media):
         path = (directory / media.path).resolve()
         key = (*where, "media", m, "path")
@@ -245,7 +260,31 @@ def _check_media(
             )
         elif not path.is_file():
             issues.append(ConfigIssue(key, f"{media.path}: no such file (relative to {directory})"))
-        elif path.stat().st_size > limit.max_bytes:
+        else:
+            found[m] = path
+    return found
+
+
+def _check_media(
+    post: PostTable,
+    images: dict[int, Path],
+    network: str,
+    where: tuple[str | int, ...],
+    target: str,
+    issues: list[ConfigIssue],
+) -> None:
+    """The post's images fit the network's count and size limits."""
+    limit = MEDIA[network]
+    label = NETWORKS[network].label
+    if len(post.media) > limit.count:
+        issues.append(
+            ConfigIssue(
+                (*where, "media"), f"{len(post.media)} images; {label} ({target}) takes at most {limit.count}"
+            )
+        )
+    for m, path in images.items():
+        media, key = post.media[m], (*where, "media", m, "path")
+        if path.stat().st_size > limit.max_bytes:
             issues.append(
                 ConfigIssue(
                     key,
@@ -353,6 +392,7 @@ def _parts(
     where: tuple[str | int, ...],
     target: str,
     issues: list[ConfigIssue],
+    wording: Wording,
     occurrence: str = "",
     last_day: date | None = None,
 ) -> list[str]:
@@ -373,6 +413,10 @@ def _parts(
         problem = too_long(network, part)
         if problem:
             which = f"part {number} " if len(parts) > 1 else "text "
-            hint = "" if len(parts) > 1 else f'; set thread = "auto" or a shorter [post.variants] {network}'
+            hint = (
+                ""
+                if len(parts) > 1
+                else f"; {wording.thread_auto} or {wording.variant.format(network=network)}"
+            )
             issues.append(ConfigIssue(key, f"{which}for {target} ({label}) is {problem}{hint}"))
     return parts

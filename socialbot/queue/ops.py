@@ -8,8 +8,8 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import Select, select
 from sqlalchemy.orm import Session, joinedload, selectinload
 
-from socialbot.queue.campaign import local_to_utc
-from socialbot.queue.sync import UNSENT
+from socialbot.queue.campaign import Campaign, local_to_utc
+from socialbot.queue.sync import UNSENT, SyncResult, sync_campaign
 from socialbot.store import AuditEvent, Delivery, DeliveryState, ScheduledPost
 
 RETRYABLE = {DeliveryState.FAILED, DeliveryState.UNKNOWN, DeliveryState.EXPIRED, DeliveryState.HELD}
@@ -77,6 +77,23 @@ def _change(
         states = ", ".join(sorted(s.value for s in allowed))
         raise QueueError(f"queue: {action}: no delivery of {ref!r} is in a state that allows it ({states})")
     return changed
+
+
+class KeyExists(QueueError):
+    """A new post's key is taken by a post already queued."""
+
+
+def add_post(session: Session, campaign: Campaign, actor: str, replace: bool = False) -> SyncResult:
+    """Queue a composed one-post campaign (queue/compose.py). A key already queued is changed only
+    when replace is asked: its unsent deliveries follow the new post, sent ones are left alone."""
+    (planned,) = campaign.posts
+    name, key = campaign.file.campaign, planned.table.key
+    existing = session.scalar(
+        select(ScheduledPost).where(ScheduledPost.campaign == name, ScheduledPost.key == key)
+    )
+    if existing is not None and not replace:
+        raise KeyExists(f"queue: {name}:{key} is queued already ({existing.text[:60]!r})")
+    return sync_campaign(session, campaign, actor=actor, keep_others=True)
 
 
 def approve(session: Session, ref: str, actor: str) -> list[Delivery]:

@@ -36,6 +36,8 @@ class RehearsedDelivery:
     parts: list[str]
     permalink: str | None
     error: str | None
+    # It waits for an approver in real life; the rehearsal approved it.
+    approved_for_rehearsal: bool = False
 
 
 @dataclass
@@ -58,15 +60,17 @@ def rehearse(
         engine = make_engine(f"sqlite:///{Path(directory) / 'rehearsal.db'}")
         upgrade(engine)
         sessions = session_factory(engine)
+        approved: set[int] = set()
         with sessions.begin() as session:
             sync_config(session, config)
             sync_campaign(session, campaign, actor="rehearsal")
             if approve_all:
-                # Officers approve before the day; a rehearsal assumes they did.
+                # Officers approve before the day; a rehearsal assumes they did, and says so.
                 for delivery in session.scalars(
                     select(Delivery).where(Delivery.state == DeliveryState.PENDING_APPROVAL)
                 ):
                     delivery.state = DeliveryState.SCHEDULED
+                    approved.add(delivery.id)
         moments = sorted({d.due_at for post in campaign.posts for d in post.deliveries})
         publishers = Publishers(config, env, sandbox_url)
         try:
@@ -86,6 +90,7 @@ def rehearse(
                         [p.external_id for p in d.parts],
                         d.permalink,
                         d.last_error,
+                        d.id in approved,
                     )
                 )
         engine.dispose()

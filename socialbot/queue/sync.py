@@ -116,8 +116,8 @@ def _apply(post: ScheduledPost, planned: PlannedPost, campaign: Campaign, actor:
     # The last local day of a recurring post, kept (as UTC noon of that day) for {days_left}.
     post.recur_end = _noon(table.end, campaign) if table.end is not None else None
     post.run_at = planned.deliveries[0].due_at if planned.deliveries and table.at else None
-    post.requires_approval = _requires_approval(planned, campaign)
-    post.source_file = str(campaign.path)
+    post.requires_approval = requires_approval(planned, campaign)
+    post.source_file = str(campaign.path) if campaign.from_file else None
     post.example = campaign.file.example
     post.created_by = post.created_by or actor
 
@@ -132,13 +132,14 @@ def _changes(post: ScheduledPost, planned: PlannedPost, campaign: Campaign) -> b
     return bool(
         post.text != table.text
         or post.variants != dict(table.variants)
-        or post.requires_approval != _requires_approval(planned, campaign)
+        or post.requires_approval != requires_approval(planned, campaign)
         or post.cron != table.cron
         or (table.at is not None and planned.deliveries and post.run_at != planned.deliveries[0].due_at)
     )
 
 
-def _requires_approval(planned: PlannedPost, campaign: Campaign) -> bool:
+def requires_approval(planned: PlannedPost, campaign: Campaign) -> bool:
+    """Whether the post waits for an approver: its own setting, else its campaign's."""
     value = planned.table.requires_approval
     return campaign.file.requires_approval if value is None else value
 

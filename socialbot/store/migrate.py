@@ -35,3 +35,24 @@ def current_revision(engine: Engine) -> str | None:
 def head_revision() -> str | None:
     """The newest revision the code ships."""
     return ScriptDirectory(str(MIGRATIONS)).get_current_head()
+
+
+def store_problem(engine: Engine) -> str | None:
+    """Why this database cannot be used as it is (absent, empty, or behind the code), or None.
+
+    An SQLite file that does not exist is not created by asking: a command run from another folder
+    must not leave an empty socialbot.db there.
+    """
+    url = engine.url
+    fix = "run `socialbot db upgrade` (or set SOCIALBOT_DATABASE_URL)"
+    if url.get_backend_name() == "sqlite" and url.database and url.database != ":memory:":
+        path = Path(url.database).resolve()
+        if not path.exists():
+            return f"no database at {path}; {fix}"
+    shown = url.render_as_string(hide_password=True)
+    current, head = current_revision(engine), head_revision()
+    if current is None:
+        return f"the database at {shown} has no socialbot tables; {fix}"
+    if current != head:
+        return f"the database at {shown} is at revision {current}, this socialbot needs {head}; {fix}"
+    return None

@@ -25,6 +25,15 @@ def test_the_shipped_gv6_campaign_rehearses_without_errors() -> None:
         assert expected in result.stdout, expected
 
 
+def test_every_shipped_campaign_rehearses_in_an_empty_environment() -> None:
+    # No credentials set at all: against its sandbox socialbot brings the fake ones itself.
+    result = socialbot("schedule", "rehearse", env={})
+    assert result.returncode == 0, result.stderr
+    assert "rehearsal: 118 of 118 deliveries sent, 0 problems" in result.stdout
+    # The rally's livestream post waits for an approver in real life; the rehearsal says it approved it.
+    assert "sent (approved for the rehearsal)" in result.stdout
+
+
 def test_a_reminder_with_the_same_text_every_day_is_caught(tmp_path: Path) -> None:
     path = tmp_path / "same.toml"
     path.write_text(
