@@ -63,7 +63,7 @@ def run(
     import signal
     from contextlib import ExitStack
 
-    from socialbot.networks.routing import sandbox_url
+    from socialbot.networks.routing import SANDBOX_ENV, sandbox_url
     from socialbot.sandbox.process import running_sandbox
     from socialbot.scheduler import start_scheduler
     from socialbot.web.server import port_in_use, running_web
@@ -89,11 +89,13 @@ def run(
                 running_sandbox("--state", "sandbox-state.json", config=app.config.path, env=os.environ)
             )
             click.echo(f"sandbox: {url} (what the bot publishes: {url}/_sandbox/published.html)")
+        # The web workers show the sandbox's images (their CSP allows its origin).
+        web_env = {**os.environ, SANDBOX_ENV: url} if url else dict(os.environ)
         jobs = start_scheduler(app.engine, sessions, app.config, os.environ, url, collect=not no_collect)
         stack.callback(jobs.stop)
         try:
             web = stack.enter_context(
-                running_web(app.config, host, port, web_workers, os.environ, threads=web_threads)
+                running_web(app.config, host, port, web_workers, web_env, threads=web_threads)
             )
         except (ValueError, RuntimeError) as exc:
             raise click.ClickException(str(exc)) from exc

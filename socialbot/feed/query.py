@@ -8,6 +8,7 @@ from __future__ import annotations
 import base64
 import functools
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -15,6 +16,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, Integer, bindparam, exists, func, not_, or_, select, tuple_
 from sqlalchemy.orm import Session, aliased
 
+from socialbot.networks import NETWORKS
 from socialbot.store import Group, Moderation, Post
 
 MAX_LIMIT = 50
@@ -22,7 +24,13 @@ TAG = re.compile(r"^[\w]{1,100}$")
 
 
 class FeedError(ValueError):
-    """A bad filter or cursor; the message names the parameter."""
+    """A bad filter or cursor; the message starts with the parameter's name, and valid lists the
+    values it may take where there are few enough to say."""
+
+    def __init__(self, message: str, valid: Sequence[str] = ()) -> None:
+        super().__init__(message)
+        self.parameter = message.split(":", 1)[0]
+        self.valid = list(valid)
 
 
 @dataclass(frozen=True)
@@ -114,9 +122,13 @@ def parse_filter(params: dict[str, str]) -> FeedFilter:
             except ValueError as exc:
                 raise FeedError(f"{name}: {value!r} is not an ISO 8601 date or time") from exc
             times[name] = parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+    network = params.get("network") or None
+    if network and network not in NETWORKS:
+        names = sorted(NETWORKS)
+        raise FeedError(f"network: {network!r} is not a network; use one of: {', '.join(names)}", names)
     return FeedFilter(
         group=params.get("group") or None,
-        network=params.get("network") or None,
+        network=network,
         hashtag=hashtag,
         since=times.get("since"),
         until=times.get("until"),

@@ -76,8 +76,8 @@ class FeedApp(Starlette):
         return self.cached_feeds
 
 
-def create_app(config: Config, sessions: sessionmaker[Session]) -> FeedApp:
-    """The web app over a store and config."""
+def create_app(config: Config, sessions: sessionmaker[Session], sandbox_url: str | None = None) -> FeedApp:
+    """The web app over a store and config (and the sandbox whose images its pages show, if any)."""
     env = templates(config.timezone)
     site = FeedSite(sessions, config.feed, env)
     static = {name: (STATIC / name).read_bytes() for name in STATIC_TYPES}
@@ -116,7 +116,7 @@ def create_app(config: Config, sessions: sessionmaker[Session]) -> FeedApp:
         Route("/favicon.ico", lambda request: Response(status_code=204)),
     ]
     middleware = [
-        Middleware(SecurityHeaders, privacy_mode=config.feed.privacy_mode),
+        Middleware(SecurityHeaders, privacy_mode=config.feed.privacy_mode, sandbox_url=sandbox_url),
         Middleware(GZipMiddleware, minimum_size=1024),
     ]
 
@@ -126,7 +126,7 @@ def create_app(config: Config, sessions: sessionmaker[Session]) -> FeedApp:
         yield
         site.cache.stop_refresher()
 
-    security = SecurityHeaders.fixed_headers(config.feed.privacy_mode)
+    security = SecurityHeaders.fixed_headers(config.feed.privacy_mode, sandbox_url)
     app = FeedApp(site, security, routes=routes, middleware=middleware, lifespan=lifespan)
     app.state.site = site
     return app

@@ -7,16 +7,18 @@ from typing import Any
 from urllib.parse import urlencode
 
 from jinja2 import Environment
+from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
-from starlette.responses import PlainTextResponse, Response
+from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route
 
 from socialbot.config import FeedTable
 from socialbot.feed.formats import render_atom, render_json_feed, render_rss
 from socialbot.feed.query import FeedError, FeedPage, feed_page, parse_filter
 from socialbot.feed.view import ItemView, item_view
+from socialbot.store import Group
 from socialbot.web.cache import Built, FeedCache
 from socialbot.web.security import CORS_OPEN
 
@@ -71,10 +73,25 @@ class FeedSite:
                         self.cache.get, key, lambda: self.build(kind, params, base)
                     )
             except FeedError as exc:
-                return PlainTextResponse(f"Bad request: {exc}\n", 400, headers=self.cors(kind))
+                return self.bad_request(kind, exc)
             return self.respond(request, built, kind)
 
         return serve
+
+    def bad_request(self, kind: str, error: FeedError) -> Response:
+        """400 naming the parameter: RFC 9457 problem JSON for the JSON feed (the embed shows its
+        detail in place of the feed), plain text for the others."""
+        if kind == "json":
+            problem = {
+                "type": "about:blank",
+                "title": "Bad request",
+                "status": 400,
+                "detail": str(error),
+                "parameter": error.parameter,
+                "valid": error.valid,
+            }
+            return JSONResponse(problem, 400, headers=self.cors(kind), media_type="application/problem+json")
+        return PlainTextResponse(f"Bad request: {error}\n", 400, headers=self.cors(kind))
 
     def headers(self, built: Built, kind: str) -> dict[str, str]:
         """Validators, caching and CORS headers of a built answer."""
@@ -105,6 +122,11 @@ class FeedSite:
         except ValueError as exc:
             raise FeedError(f"limit: {params['limit']!r} is not a number") from exc
         with self.sessions() as session:
+            if flt.group:
+                # A misspelt data-group would otherwise show an empty feed and no reason.
+                slugs = sorted(session.scalars(select(Group.slug).where(Group.enabled)))
+                if flt.group not in slugs:
+                    raise FeedError(f"group: no group {flt.group!r}; groups: {', '.join(slugs)}", slugs)
             return feed_page(session, flt, limit, params.get("cursor"), self.settings.banned_words)
 
     def build(self, kind: str, params: dict[str, str], base: str) -> tuple[bytes, str]:

@@ -13,6 +13,7 @@ from __future__ import annotations
 import os
 
 from socialbot.config import config_path, load_config
+from socialbot.networks.routing import sandbox_url
 from socialbot.store.engine import make_engine, session_factory
 from socialbot.web.app import create_app
 from socialbot.web.wsgi import Served, trusted_proxies
@@ -22,7 +23,8 @@ def build() -> Served:
     """The app for the configured store."""
     config = load_config(config_path(None, os.environ), os.environ)
     trusted = trusted_proxies(os.environ)
-    return Served(create_app(config, session_factory(make_engine(config.database_url))), trusted)
+    sessions = session_factory(make_engine(config.database_url))
+    return Served(create_app(config, sessions, sandbox_url(os.environ)), trusted)
 
 
 app = build()

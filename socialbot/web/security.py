@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from urllib.parse import urlsplit
+
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 # socialbot's own pages run only socialbot's own script and styles; images may come from https.
@@ -16,14 +18,21 @@ CORS_OPEN = {"Access-Control-Allow-Origin": "*"}
 class SecurityHeaders:
     """Adds CSP, nosniff and referrer policy to HTML answers that do not set their own."""
 
-    def __init__(self, app: ASGIApp, privacy_mode: bool = False) -> None:
+    def __init__(self, app: ASGIApp, privacy_mode: bool = False, sandbox_url: str | None = None) -> None:
         self.app = app
-        self.headers = self.fixed_headers(privacy_mode)
+        self.headers = self.fixed_headers(privacy_mode, sandbox_url)
 
     @staticmethod
-    def fixed_headers(privacy_mode: bool) -> list[tuple[bytes, bytes]]:
-        """The headers this middleware adds, for answers sent without it."""
+    def fixed_headers(privacy_mode: bool, sandbox_url: str | None = None) -> list[tuple[bytes, bytes]]:
+        """The headers this middleware adds, for answers sent without it.
+
+        Against a sandbox, its images come from its own http://127.0.0.1:PORT: that origin is allowed
+        too, or every image of a demo would be a grey box.
+        """
         csp = PRIVATE_CSP if privacy_mode else CSP
+        if sandbox_url and not privacy_mode:
+            parts = urlsplit(sandbox_url)
+            csp = csp.replace("img-src 'self'", f"img-src 'self' {parts.scheme}://{parts.netloc}")
         return [
             (b"x-content-type-options", b"nosniff"),
             (b"referrer-policy", b"strict-origin-when-cross-origin"),

@@ -93,6 +93,19 @@ def test_cors_for_feeds_and_csp_for_pages(db: sessionmaker[Session], client: Cli
     assert "access-control-allow-origin" not in page.headers
     assert "script-src 'self'" in page.headers["content-security-policy"]
     assert page.headers["x-content-type-options"] == "nosniff"
+    assert "img-src 'self' https: data:" in page.headers["content-security-policy"]
+
+
+def test_against_a_sandbox_its_images_are_allowed(db: sessionmaker[Session], tmp_path: Path) -> None:
+    path = tmp_path / "feeds.toml"
+    path.write_text(MINIMAL)
+    app = create_app(load_config(path, ENV), db, sandbox_url="http://127.0.0.1:8099")
+    with serving(app) as base:
+        client = Client(base)
+        for page in ("/whats-new", "/demo"):
+            csp = client.get(page).headers["content-security-policy"]
+            assert "img-src 'self' http://127.0.0.1:8099 https: data:" in csp
+        client.session.close()
 
 
 @pytest.mark.parametrize(
@@ -110,6 +123,26 @@ def test_bad_parameters_are_400_naming_them(
 ) -> None:
     response = client.get(f"/feed.json?{query}")
     assert response.status_code == 400 and named in response.text
+
+
+def test_an_unknown_group_or_network_is_a_400_listing_the_valid_values(
+    db: sessionmaker[Session], client: Client
+) -> None:
+    seed_feed(db, 3)
+    group = client.get("/feed.json?group=nosuch")
+    assert group.status_code == 400
+    assert group.headers["content-type"] == "application/problem+json"
+    assert group.headers["access-control-allow-origin"] == "*", "the embed on another site reads it"
+    problem = group.json()
+    assert problem["parameter"] == "group" and problem["status"] == 400
+    assert "no group 'nosuch'" in problem["detail"] and "labour-left-alliance" in problem["detail"]
+    assert {"labour-left-alliance", "red-flag"} <= set(problem["valid"])
+    network = client.get("/feed.json?network=myspace")
+    assert network.status_code == 400 and network.json()["parameter"] == "network"
+    assert network.json()["valid"] == ["bluesky", "facebook", "mastodon", "rss", "twitter"]
+    atom = client.get("/feed.atom?group=nosuch")
+    assert atom.status_code == 400 and atom.text.startswith("Bad request: group: no group 'nosuch'")
+    assert client.get("/feed.json?group=red-flag").status_code == 200
 
 
 def test_the_page_works_without_javascript(db: sessionmaker[Session], client: Client) -> None:

@@ -136,3 +136,16 @@ def test_whats_new_works_without_javascript(browser: Browser, site: str) -> None
 def test_screenshots_were_saved() -> None:
     for name in ("demo.png", "whats-new-no-js.png"):
         assert (SCREENSHOTS / name).stat().st_size > 10_000
+
+
+def test_the_embed_says_when_its_group_is_misspelt(browser: Browser, site: str) -> None:
+    page, errors, context = open_page(browser, f"{site}/demo?group=labour-left-alliancee")
+    message = page.locator("[data-socialbot-feed] .sb-empty")
+    message.wait_for()
+    assert message.inner_text().startswith(
+        "This feed's settings are wrong: group: no group 'labour-left-alliancee'; groups: "
+    )
+    assert page.locator(".sb-post").count() == 0
+    # The 400 is the browser's own console line for a failed fetch; nothing else went wrong.
+    assert all("400" in e for e in errors), errors
+    context.close()

@@ -92,6 +92,7 @@
   function load(root, list, url, button) {
     root.setAttribute("aria-busy", "true");
     fetch(url, {credentials: "omit"}).then(function (r) {
+      if (r.status == 400) return r.json().then(function (p) { throw {detail: p.detail}; });
       if (!r.ok) throw new Error(r.status);
       return r.json();
     }).then(function (feed) {
@@ -110,7 +111,9 @@
         more.type = "button";
         more.addEventListener("click", function () { load(root, list, feed.next_url, more); });
       }
-    }).catch(function () {
+    }).catch(function (e) {
+      // A 400 is the embedding page's mistake (a misspelt data-group): say which, for its author.
+      if (e && e.detail) return root.appendChild(el("p", "sb-empty", "This feed's settings are wrong: " + e.detail));
       var p = root.appendChild(el("p", "sb-empty", "Could not load the latest posts. "));
       p.appendChild(link(base + "/whats-new", "See them on our site"));
     }).then(function () { root.removeAttribute("aria-busy"); });
