@@ -67,7 +67,7 @@ def sources_table(sources: list[Source], now: datetime | None = None) -> Table:
             s.group.slug,
             s.network,
             s.locator,
-            _status(s),
+            source_status(s),
             _ago(s.last_success_at, now),
             str(s.consecutive_errors),
             _until(s.next_attempt_at, now),
@@ -76,7 +76,12 @@ def sources_table(sources: list[Source], now: datetime | None = None) -> Table:
     return table
 
 
-def _status(source: Source) -> str:
+# What the status column says of a source: its last outcome, or why it is not collected.
+STATUSES = ("disabled", "parked", "new", "ok", "not_modified", "error", "rate_limited", "skipped")
+
+
+def source_status(source: Source) -> str:
+    """disabled, parked, new (never collected) or the last attempt's outcome."""
     if not source.enabled:
         return "disabled"
     if source.parked_reason:
