@@ -9,6 +9,7 @@ import pytest
 import requests
 
 from tests.conftest import DATA
+from tests.test_config import SANDBOX_ENV
 
 BEARER = {"Authorization": "Bearer sandbox-bearer"}
 
@@ -152,6 +153,6 @@ def test_x_create_tweet(sandbox: str) -> None:
         f"{sandbox}/x/2/tweets",
         json={"text": f"Shape check {uuid.uuid4().hex}"},
         timeout=10,
-        auth=OAuth1("key", "secret", "sandbox-x-access-token", "token-secret"),
+        auth=OAuth1("key", "secret", SANDBOX_ENV["SOCIALBOT_X_ACCESS_TOKEN"], "token-secret"),
     ).json()
     assert same_shape(fixture("x_create_tweet.json"), body) == []

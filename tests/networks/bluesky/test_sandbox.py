@@ -12,6 +12,7 @@ from atproto_client.request import Request
 
 from socialbot.networks.routing import SandboxTransport
 from tests.sandbox_server import control
+from tests.test_config import SANDBOX_ENV
 
 ACTOR = "lla.placeholder.invalid"
 
@@ -42,7 +43,7 @@ def test_author_feed_pages_with_a_cursor(sandbox: str, client: Any) -> None:
 
 def test_login_and_post_a_thread_with_a_link_facet(sandbox: str, client: Any) -> None:
     poster = client()
-    poster.login("network.placeholder.invalid", "sandbox-bluesky-app-password")
+    poster.login("network.placeholder.invalid", SANDBOX_ENV["SOCIALBOT_BLUESKY_APP_PASSWORD"])
     run = uuid.uuid4().hex[:6]
     text = (
         client_utils.TextBuilder().text(f"Vote #GV6 {run} ").link("labourleft.org", "https://labourleft.org/")
@@ -62,7 +63,7 @@ def test_login_and_post_a_thread_with_a_link_facet(sandbox: str, client: Any) ->
 
 def test_text_over_300_graphemes_is_refused(sandbox: str, client: Any) -> None:
     poster = client()
-    poster.login("network.placeholder.invalid", "sandbox-bluesky-app-password")
+    poster.login("network.placeholder.invalid", SANDBOX_ENV["SOCIALBOT_BLUESKY_APP_PASSWORD"])
     poster.send_post("🗳️" * 300)  # 300 graphemes (each two code points): allowed
     with pytest.raises(exceptions.BadRequestError, match="300 graphemes"):
         poster.send_post("x" * 301)

@@ -11,9 +11,10 @@ import pytest
 import requests
 
 from tests.sandbox_server import control
+from tests.test_config import SANDBOX_ENV
 
 PAGE = "placeholder.labour-left-alliance"
-TOKEN = "sandbox-facebook-page-token"
+TOKEN = SANDBOX_ENV["SOCIALBOT_FACEBOOK_PAGE_TOKEN"]
 FIELDS = "message,created_time,permalink_url,full_picture,attachments,from"
 
 

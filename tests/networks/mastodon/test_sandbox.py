@@ -11,6 +11,7 @@ import requests
 from mastodon import Mastodon, MastodonAPIError
 
 from tests.sandbox_server import control
+from tests.test_config import SANDBOX_ENV
 
 ACCOUNT = "redflag@mastodon.placeholder.invalid"
 
@@ -18,7 +19,8 @@ ACCOUNT = "redflag@mastodon.placeholder.invalid"
 @pytest.fixture
 def api(route: Callable[..., requests.Session]) -> Callable[..., Mastodon]:
     def make(
-        server: str = "https://mastodon.placeholder.invalid", token: str = "sandbox-mastodon-access-token"
+        server: str = "https://mastodon.placeholder.invalid",
+        token: str = SANDBOX_ENV["SOCIALBOT_MASTODON_ACCESS_TOKEN"],
     ) -> Mastodon:
         return Mastodon(access_token=token, api_base_url=server, session=route(), version_check_mode="none")
 

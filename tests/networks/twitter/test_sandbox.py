@@ -14,13 +14,14 @@ import requests
 import tweepy
 
 from tests.sandbox_server import control
+from tests.test_config import SANDBOX_ENV
 
 HANDLE = "ph_lla"  # the Labour Left Alliance's X source in feeds.toml (a placeholder)
 USER_KEYS = {
-    "consumer_key": "sandbox-x-api-key",
-    "consumer_secret": "sandbox-x-api-secret",
-    "access_token": "sandbox-x-access-token",
-    "access_token_secret": "sandbox-x-access-token-secret",
+    "consumer_key": SANDBOX_ENV["SOCIALBOT_X_API_KEY"],
+    "consumer_secret": SANDBOX_ENV["SOCIALBOT_X_API_SECRET"],
+    "access_token": SANDBOX_ENV["SOCIALBOT_X_ACCESS_TOKEN"],
+    "access_token_secret": SANDBOX_ENV["SOCIALBOT_X_ACCESS_TOKEN_SECRET"],
 }
 
 
