@@ -15,11 +15,14 @@ import pytest
 from sqlalchemy import Engine, delete
 from sqlalchemy.orm import Session, sessionmaker
 
-from socialbot.store import Base
+from socialbot.access.roles import Actor
+from socialbot.store import Base, Role
 from socialbot.store.engine import make_engine, session_factory
 from socialbot.store.migrate import upgrade
 
 ROOT = Path(__file__).resolve().parent.parent
+# Who changes things in tests that are not about access: an administrator at the command line.
+ADMIN = Actor("os:tester", Role.ADMIN, "cli")
 DATA = Path(__file__).resolve().parent / "data"
 # The PostgreSQL server the tests create their own database on (trust auth, as on CI).
 POSTGRES_ADMIN_DSN = os.environ.get("SOCIALBOT_TEST_POSTGRES", "postgresql://root@127.0.0.1:5432/test")

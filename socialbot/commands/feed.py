@@ -48,11 +48,12 @@ def _moderation_command(action: str) -> None:
     @click.argument("post")
     @pass_app
     def command(app: App, post: str) -> None:
+        from socialbot.access.roles import Actor
         from socialbot.feed.moderation import ModerationError, moderate
 
         try:
             with session_factory(app.engine).begin() as session:
-                moderated = moderate(session, post, action, actor=os.environ.get("USER", "cli"))
+                moderated = moderate(session, post, action, actor=Actor.command_line())
                 click.echo(f"post {moderated.id}: {moderated.moderation.value}")
         except ModerationError as exc:
             raise UsageError(str(exc)) from exc

@@ -2,17 +2,18 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 from typing import Any
 
 import click
 from sqlalchemy import select
 
+from socialbot.access.roles import Actor, Forbidden
 from socialbot.cli import App, pass_app
 from socialbot.commands.tables import fitted_table
 from socialbot.errors import UsageError
 from socialbot.queue.campaign import Wording
+from socialbot.queue.errors import QueueError
 from socialbot.store.engine import session_factory
 from socialbot.store.sync import sync_config
 
@@ -67,12 +68,12 @@ def _queue_command(name: str, doc: str) -> None:
 
         try:
             with session_factory(app.engine).begin() as session:
-                changed = getattr(ops, name)(session, ref, actor=os.environ.get("USER", "cli"))
+                changed = getattr(ops, name)(session, ref, actor=Actor.command_line())
                 click.echo(
                     f"{name}: {len(changed)} deliveries: "
                     + ", ".join(f"{d.id} {d.state.value}" for d in changed)
                 )
-        except ops.QueueError as exc:
+        except (QueueError, Forbidden) as exc:
             raise UsageError(str(exc)) from exc
 
 
@@ -122,7 +123,7 @@ def queue_show(app: App, ref: str) -> None:
                     click.echo(
                         f"  {e.at.astimezone(zone):%d %b %H:%M:%S} {e.actor}: {e.action} {e.message}".rstrip()
                     )
-    except ops.QueueError as exc:
+    except (QueueError, Forbidden) as exc:
         raise UsageError(str(exc)) from exc
 
 
@@ -238,7 +239,7 @@ def queue_add(
         campaign = compose(request, app.config, datetime.now(UTC), Path.cwd(), ADD_WORDING)
         with session_factory(app.engine).begin() as session:
             sync_config(session, app.config)
-            result = ops.add_post(session, campaign, actor=os.environ.get("USER", "cli"), replace=replace)
+            result = ops.add_post(session, campaign, actor=Actor.command_line(), replace=replace)
     except ComposeError as exc:
         raise UsageError(
             "\n".join(f"socialbot: queue add: {_option(p.field)}: {p.message}" for p in exc.problems)
@@ -274,9 +275,9 @@ def queue_reschedule(app: App, ref: str, when: str) -> None:
                 ref,
                 local.replace(tzinfo=None),
                 app.config.timezone,
-                actor=os.environ.get("USER", "cli"),
+                actor=Actor.command_line(),
             )
             zone = app.config.timezone.key
             click.echo(f"reschedule: {len(changed)} deliveries now due {local:%a %d %b %H:%M} {zone}")
-    except ops.QueueError as exc:
+    except (QueueError, Forbidden) as exc:
         raise UsageError(str(exc)) from exc

@@ -120,6 +120,7 @@ def _sync_shipped_campaigns(app: App, sessions: Any, against_sandbox: bool) -> l
     """
     from datetime import UTC, datetime
 
+    from socialbot.access.roles import Actor
     from socialbot.queue.campaign import load_campaign
     from socialbot.queue.sync import describe, example_not_queued, sync_campaign
     from socialbot.tomlfile import ConfigError
@@ -136,6 +137,6 @@ def _sync_shipped_campaigns(app: App, sessions: Any, against_sandbox: bool) -> l
             lines.append(f"schedule: {refused}")
             continue
         with sessions.begin() as session:
-            result = sync_campaign(session, campaign, actor="socialbot run", now=datetime.now(UTC))
+            result = sync_campaign(session, campaign, actor=Actor.command_line(), now=datetime.now(UTC))
             lines.append(describe(result, campaign.file.campaign, prune=False))
     return lines

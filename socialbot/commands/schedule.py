@@ -9,6 +9,7 @@ from typing import Any
 import click
 from sqlalchemy import func, select
 
+from socialbot.access.roles import Actor
 from socialbot.cli import App, pass_app
 from socialbot.commands.tables import fitted_table
 from socialbot.errors import SocialbotError, UsageError
@@ -77,8 +78,7 @@ def schedule_sync(app: App, files: tuple[Path, ...], prune: bool) -> None:
     with sessions.begin() as session:
         sync_config(session, app.config)
         results = [
-            (c, sync_campaign(session, c, actor=os.environ.get("USER", "cli"), prune=prune, now=now))
-            for c in wanted
+            (c, sync_campaign(session, c, actor=Actor.command_line(), prune=prune, now=now)) for c in wanted
         ]
     for campaign, result in results:
         click.echo(describe(result, campaign.file.campaign, prune))

@@ -5,7 +5,9 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from socialbot.store import AuditEvent, Moderation, Post
+from socialbot.access.audit import record
+from socialbot.access.roles import Action, Actor, authorize
+from socialbot.store import Moderation, Post
 from socialbot.store.counters import bump
 
 ACTIONS = {
@@ -38,19 +40,21 @@ def find_post(session: Session, ref: str) -> Post:
     return post
 
 
-def moderate(session: Session, ref: str, action: str, actor: str) -> Post:
-    """Apply action (hide, unhide, pin, unpin) to a post, record who did it, and refresh the feed."""
+def moderate(session: Session, ref: str, action: str, actor: Actor, reason: str = "") -> Post:
+    """Apply action (hide, unhide, pin, unpin) to a post, record who did it and why, and refresh the feed."""
+    authorize(actor, Action.MODERATE)
     post = find_post(session, ref)
     before = post.moderation
     post.moderation = ACTIONS[action]
-    session.add(
-        AuditEvent(
-            actor=actor,
-            action=f"feed.{action}",
-            subject_type="post",
-            subject_id=str(post.id),
-            detail={"from": before.value, "to": post.moderation.value},
-        )
+    record(
+        session,
+        actor,
+        f"feed.{action}",
+        "feed_post",
+        post.id,
+        {"moderation": before.value},
+        {"moderation": post.moderation.value},
+        message=reason,
     )
     bump(session)
     return post

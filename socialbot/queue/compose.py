@@ -24,7 +24,7 @@ from socialbot.queue.campaign import (
     local_to_utc,
     plan_campaign,
 )
-from socialbot.queue.ops import QueueError
+from socialbot.queue.errors import QueueError
 from socialbot.tomlfile import ConfigIssue, issue_from_pydantic
 
 # A time a little in the past is "now" typed slowly; more than this is refused.

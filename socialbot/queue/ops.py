@@ -8,15 +8,22 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import Select, select
 from sqlalchemy.orm import Session, joinedload, selectinload
 
+from socialbot.access.audit import record
+from socialbot.access.roles import Action, Actor, authorize
 from socialbot.queue.campaign import Campaign, local_to_utc
-from socialbot.queue.sync import UNSENT, SyncResult, sync_campaign
-from socialbot.store import AuditEvent, Delivery, DeliveryState, ScheduledPost
+from socialbot.queue.errors import QueueError
+from socialbot.queue.sync import UNSENT, SyncResult, refuse_edit_of_file_post, sync_campaign
+from socialbot.store import Delivery, DeliveryState, ScheduledPost
 
+# The audit trail's verb for each action on deliveries; EDITS change what a file says.
+ACTION_NAMES = {
+    Action.APPROVE: "approve",
+    Action.CANCEL: "cancel",
+    Action.RETRY: "retry",
+    Action.RESCHEDULE: "reschedule",
+}
+EDITS = {Action.RESCHEDULE, Action.EDIT}
 RETRYABLE = {DeliveryState.FAILED, DeliveryState.UNKNOWN, DeliveryState.EXPIRED, DeliveryState.HELD}
-
-
-class QueueError(LookupError):
-    """A reference that names nothing, or a change the delivery's state does not allow."""
 
 
 def in_due_order() -> Select[Delivery]:
@@ -54,36 +61,50 @@ def find(session: Session, ref: str) -> list[Delivery]:
 
 
 def _change(
-    session: Session, ref: str, allowed: set[DeliveryState], action: str, actor: str, apply: dict[str, object]
+    session: Session,
+    ref: str,
+    allowed: set[DeliveryState],
+    action: Action,
+    actor: Actor,
+    apply: dict[str, object],
 ) -> list[Delivery]:
+    """Apply the change to each delivery of ref in an allowed state, after asking authorize (and the
+    file-or-web rule, for edits); one audit event per delivery changed, with before and after."""
     changed = []
+    verb = ACTION_NAMES[action]
     for delivery in find(session, ref):
+        post = delivery.scheduled_post
+        authorize(actor, action, post)
+        if action in EDITS:
+            refuse_edit_of_file_post(post)
         if delivery.state not in allowed:
             continue
-        before = delivery.state.value
+        before = {name: _shown(getattr(delivery, name)) for name in apply}
         for name, value in apply.items():
             setattr(delivery, name, value)
-        session.add(
-            AuditEvent(
-                actor=actor,
-                action=f"delivery.{action}",
-                subject_type="delivery",
-                subject_id=str(delivery.id),
-                detail={"from": before, "to": delivery.state.value},
-            )
-        )
+        after = {name: _shown(getattr(delivery, name)) for name in apply}
+        record(session, actor, f"delivery.{verb}", "delivery", delivery.id, before, after)
         changed.append(delivery)
     if not changed:
         states = ", ".join(sorted(s.value for s in allowed))
-        raise QueueError(f"queue: {action}: no delivery of {ref!r} is in a state that allows it ({states})")
+        raise QueueError(f"queue: {verb}: no delivery of {ref!r} is in a state that allows it ({states})")
     return changed
+
+
+def _shown(value: object) -> object:
+    """A value as the audit trail keeps it (JSON): states by name, times in ISO 8601."""
+    if isinstance(value, DeliveryState):
+        return value.value
+    if isinstance(value, datetime):
+        return value.isoformat()
+    return value
 
 
 class KeyExists(QueueError):
     """A new post's key is taken by a post already queued."""
 
 
-def add_post(session: Session, campaign: Campaign, actor: str, replace: bool = False) -> SyncResult:
+def add_post(session: Session, campaign: Campaign, actor: Actor, replace: bool = False) -> SyncResult:
     """Queue a composed one-post campaign (queue/compose.py). A key already queued is changed only
     when replace is asked: its unsent deliveries follow the new post, sent ones are left alone."""
     (planned,) = campaign.posts
@@ -91,45 +112,54 @@ def add_post(session: Session, campaign: Campaign, actor: str, replace: bool = F
     existing = session.scalar(
         select(ScheduledPost).where(ScheduledPost.campaign == name, ScheduledPost.key == key)
     )
-    if existing is not None and not replace:
-        raise KeyExists(f"queue: {name}:{key} is queued already ({existing.text[:60]!r})")
+    authorize(actor, Action.EDIT if existing is not None else Action.COMPOSE)
+    if existing is not None:
+        if not replace:
+            raise KeyExists(f"queue: {name}:{key} is queued already ({existing.text[:60]!r})")
+        refuse_edit_of_file_post(existing)
     return sync_campaign(session, campaign, actor=actor, keep_others=True)
 
 
-def approve(session: Session, ref: str, actor: str) -> list[Delivery]:
-    """pending_approval → scheduled."""
+def approve(session: Session, ref: str, actor: Actor, now: datetime | None = None) -> list[Delivery]:
+    """pending_approval → scheduled, by an approver who did not queue the post (four-eyes)."""
     changed = _change(
-        session, ref, {DeliveryState.PENDING_APPROVAL}, "approve", actor, {"state": DeliveryState.SCHEDULED}
+        session,
+        ref,
+        {DeliveryState.PENDING_APPROVAL},
+        Action.APPROVE,
+        actor,
+        {"state": DeliveryState.SCHEDULED},
     )
     for delivery in changed:
-        delivery.scheduled_post.approved_by = actor
-        delivery.scheduled_post.approved_at = datetime.now(UTC)
+        delivery.scheduled_post.approved_by = actor.name
+        delivery.scheduled_post.approved_at = now or datetime.now(UTC)
     return changed
 
 
-def cancel(session: Session, ref: str, actor: str) -> list[Delivery]:
+def cancel(session: Session, ref: str, actor: Actor) -> list[Delivery]:
     """Unsent → cancelled; what is sent or sending cannot be cancelled."""
-    return _change(session, ref, set(UNSENT), "cancel", actor, {"state": DeliveryState.CANCELLED})
+    return _change(session, ref, set(UNSENT), Action.CANCEL, actor, {"state": DeliveryState.CANCELLED})
 
 
-def retry(session: Session, ref: str, actor: str, now: datetime | None = None) -> list[Delivery]:
+def retry(session: Session, ref: str, actor: Actor, now: datetime | None = None) -> list[Delivery]:
     """failed, unknown, expired or held → scheduled, due now (an officer decided it should still go out)."""
     return _change(
         session,
         ref,
         RETRYABLE,
-        "retry",
+        Action.RETRY,
         actor,
         {"state": DeliveryState.SCHEDULED, "due_at": now or datetime.now(UTC), "not_after": None},
     )
 
 
-def reschedule(session: Session, ref: str, local: datetime, zone: ZoneInfo, actor: str) -> list[Delivery]:
-    """Unsent → due at a new local time ("it will go out at 7:30pm not 7pm")."""
+def reschedule(session: Session, ref: str, local: datetime, zone: ZoneInfo, actor: Actor) -> list[Delivery]:
+    """Unsent → due at a new local time ("it will go out at 7:30pm not 7pm"); a campaign file's post is
+    moved in its file instead (the file-or-web rule, queue/sync.py)."""
     due, problem = local_to_utc(local, zone)
     if problem or due is None:
         raise QueueError(f"queue: reschedule: {problem}")
-    changed = _change(session, ref, set(UNSENT), "reschedule", actor, {"due_at": due})
+    changed = _change(session, ref, set(UNSENT), Action.RESCHEDULE, actor, {"due_at": due})
     for delivery in changed:
         if delivery.not_after is not None and delivery.not_after < due:
             delivery.not_after = None

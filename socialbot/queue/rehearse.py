@@ -13,13 +13,14 @@ from pathlib import Path
 
 from sqlalchemy import select
 
+from socialbot.access.roles import Actor
 from socialbot.config import Config
 from socialbot.dispatch.publishers import Publishers
 from socialbot.dispatch.run import dispatch_round
 from socialbot.queue.campaign import Campaign
 from socialbot.queue.ops import in_due_order
 from socialbot.queue.sync import sync_campaign
-from socialbot.store import Delivery, DeliveryState
+from socialbot.store import Delivery, DeliveryState, Role
 from socialbot.store.engine import make_engine, session_factory
 from socialbot.store.migrate import upgrade
 from socialbot.store.sync import sync_config
@@ -52,6 +53,9 @@ class Rehearsal:
         return [d for d in self.deliveries if d.state is not DeliveryState.SENT]
 
 
+REHEARSAL = Actor("rehearsal", Role.ADMIN, "cli")
+
+
 def rehearse(
     campaign: Campaign, config: Config, env: dict[str, str], sandbox_url: str, approve_all: bool = True
 ) -> Rehearsal:
@@ -63,7 +67,7 @@ def rehearse(
         approved: set[int] = set()
         with sessions.begin() as session:
             sync_config(session, config)
-            sync_campaign(session, campaign, actor="rehearsal")
+            sync_campaign(session, campaign, actor=REHEARSAL)
             if approve_all:
                 # Officers approve before the day; a rehearsal assumes they did, and says so.
                 for delivery in session.scalars(

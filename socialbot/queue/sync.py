@@ -2,6 +2,14 @@
 
 Unsent deliveries follow the file (text, times, targets); anything sent, sending, failed or unknown
 is never touched. Posts gone from the file are cancelled only with prune.
+
+The file-or-web rule, decided here once: a post that came from a campaign file belongs to that
+file. The desk, the API and the CLI may approve, cancel or retry it, which the next sync leaves as
+they are (it touches only unsent deliveries, and a cancelled one is not unsent); an edit (its
+text, time or targets) is refused with "edit schedules/X.toml", because the next sync would undo
+it. The other way round, a sync never touches a post made on the desk, the API or `queue add`
+(they are not in any file's campaign), and an approved post whose file changes waits for
+approval again: what was approved is not what would go out.
 """
 
 from __future__ import annotations
@@ -13,8 +21,11 @@ from datetime import UTC, date, datetime, time
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
+from socialbot.access.audit import record
+from socialbot.access.roles import Actor
 from socialbot.queue.campaign import Campaign, PlannedPost
-from socialbot.store import Account, AuditEvent, Delivery, DeliveryState, ScheduledPost
+from socialbot.queue.errors import FilePostEdit
+from socialbot.store import Account, Delivery, DeliveryState, ScheduledPost
 
 # States a file may still change: nothing has left for the platform yet.
 UNSENT = {DeliveryState.DRAFT, DeliveryState.PENDING_APPROVAL, DeliveryState.SCHEDULED}
@@ -45,10 +56,19 @@ def example_not_queued(campaign: Campaign, sandbox_url: str | None) -> str | Non
     return None
 
 
+def refuse_edit_of_file_post(post: ScheduledPost) -> None:
+    """FilePostEdit when a campaign file owns this post (the file-or-web rule above)."""
+    if post.source_file:
+        raise FilePostEdit(
+            f"queue: {post.campaign}:{post.key} comes from {post.source_file}: edit it there, then "
+            "`socialbot schedule sync`; here it can be approved, cancelled or retried"
+        )
+
+
 def sync_campaign(
     session: Session,
     campaign: Campaign,
-    actor: str,
+    actor: Actor,
     prune: bool = False,
     keep_others: bool = False,
     now: datetime | None = None,
@@ -75,14 +95,25 @@ def sync_campaign(
         if post is None and not_before and all(d.due_at < not_before for d in planned.deliveries):
             result.past_examples += 1
             continue
+        before: dict[str, object] = {}
         if post is None:
             post = ScheduledPost(campaign=name, key=planned.table.key)
             session.add(post)
             result.posts_created += 1
         elif _changes(post, planned, campaign):
             result.posts_updated += 1
-        _apply(post, planned, campaign, actor)
+            before = _audited(post)
+        changed = post.id is None or bool(before)
+        # A file's posts are the file's author's (reviewed where the file is), not the syncing user's:
+        # whoever approves them is someone else than the file.
+        _apply(post, planned, campaign, f"file:{campaign.path}" if campaign.from_file else actor.name)
         _sync_deliveries(session, post, planned, campaign, accounts, result, not_before)
+        if before and post.requires_approval:
+            _approve_again(session, post, actor)
+        if changed:
+            session.flush()
+            action = "post.update" if before else "post.create"
+            record(session, actor, action, "scheduled_post", post.id, before, _audited(post), campaign=name)
     for key, post in ({} if keep_others else stored).items():
         result.removed_posts.append(key)
         if prune:
@@ -90,17 +121,41 @@ def sync_campaign(
                 if delivery.state in UNSENT:
                     delivery.state = DeliveryState.CANCELLED
                     result.deliveries_cancelled += 1
-    session.add(
-        AuditEvent(
-            actor=actor,
-            action="schedule.sync",
-            subject_type="campaign",
-            subject_id=name,
-            detail={"file": str(campaign.path), **{k: v for k, v in vars(result).items()}},
-        )
-    )
+    record(session, actor, "schedule.sync", "campaign", name, file=str(campaign.path), **vars(result))
     session.flush()
     return result
+
+
+def _audited(post: ScheduledPost) -> dict[str, object]:
+    """What the audit trail keeps of a post, before and after a change."""
+    return {
+        "text": post.text,
+        "variants": dict(post.variants or {}),
+        "thread": list(post.thread or []),
+        "run_at": post.run_at.isoformat() if post.run_at else None,
+        "cron": post.cron,
+        "requires_approval": post.requires_approval,
+    }
+
+
+def _approve_again(session: Session, post: ScheduledPost, actor: Actor) -> None:
+    """The file changed an approved post: its scheduled deliveries wait for approval again."""
+    if post.approved_by is None:
+        return
+    for delivery in post.deliveries:
+        if delivery.state is DeliveryState.SCHEDULED:
+            delivery.state = DeliveryState.PENDING_APPROVAL
+            record(
+                session,
+                actor,
+                "delivery.approval_withdrawn",
+                "delivery",
+                delivery.id,
+                {"state": "scheduled", "approved_by": post.approved_by},
+                {"state": "pending_approval"},
+                message="the campaign file changed the post after it was approved",
+            )
+    post.approved_by = post.approved_at = None
 
 
 def _apply(post: ScheduledPost, planned: PlannedPost, campaign: Campaign, actor: str) -> None:

@@ -1,5 +1,6 @@
 """The store: SQLAlchemy models, engines and migrations."""
 
+from socialbot.store.access import ApiToken, SignInAttempt, SignInLink, UserSession
 from socialbot.store.accounts import Account, AuditEvent, Role, User
 from socialbot.store.base import Base
 from socialbot.store.counters import Counter
@@ -9,6 +10,7 @@ from socialbot.store.schedule import Delivery, DeliveryPart, DeliveryState, Sche
 
 __all__ = [
     "Account",
+    "ApiToken",
     "AuditEvent",
     "Base",
     "Counter",
@@ -20,6 +22,9 @@ __all__ = [
     "Post",
     "Role",
     "ScheduledPost",
+    "SignInAttempt",
+    "SignInLink",
     "Source",
     "User",
+    "UserSession",
 ]

@@ -29,7 +29,7 @@ from socialbot.store.engine import make_engine, session_factory
 from socialbot.store.migrate import upgrade
 from socialbot.store.sync import sync_config
 from socialbot.subprocesses import child_environment
-from tests.conftest import ROOT
+from tests.conftest import ADMIN, ROOT
 from tests.sandbox_server import control, running_sandbox
 from tests.test_config import SANDBOX_ENV
 
@@ -63,7 +63,7 @@ def test_every_part_exactly_once_through_twenty_kills(tmp_path: Path) -> None:
     (tmp_path / "crash.toml").write_text(campaign_text())
     with sessions.begin() as session:
         sync_config(session, config)
-        sync_campaign(session, load_campaign(tmp_path / "crash.toml", config), "test")
+        sync_campaign(session, load_campaign(tmp_path / "crash.toml", config), ADMIN)
     env = child_environment(SANDBOX_ENV)
     rng = random.Random(2026)
     with running_sandbox("--latency", "20") as (sandbox, _):

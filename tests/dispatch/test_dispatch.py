@@ -23,7 +23,7 @@ from socialbot.queue.campaign import load_campaign
 from socialbot.queue.sync import sync_campaign
 from socialbot.store import Delivery, DeliveryPart, DeliveryState
 from socialbot.store.sync import sync_config
-from tests.conftest import ROOT
+from tests.conftest import ADMIN, ROOT
 from tests.sandbox_server import control, running_sandbox
 from tests.test_config import SANDBOX_ENV
 
@@ -70,7 +70,7 @@ def queue(
     )
     with db.begin() as session:
         sync_config(session, config)
-        sync_campaign(session, load_campaign(path, config), "officer")
+        sync_campaign(session, load_campaign(path, config), ADMIN)
     return run
 
 

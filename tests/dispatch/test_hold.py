@@ -19,7 +19,7 @@ from socialbot.queue.campaign import load_campaign
 from socialbot.queue.sync import sync_campaign
 from socialbot.store import DeliveryState
 from socialbot.store.sync import sync_config
-from tests.conftest import ROOT
+from tests.conftest import ADMIN, ROOT
 from tests.dispatch.test_dispatch import LONDON, deliveries, queue
 
 # Real-looking secrets: not the sandbox's, so only the account's own flag can stop them.
@@ -70,7 +70,7 @@ def test_a_placeholder_account_sends_nothing_to_the_real_host(
     assert "4 posts held, not sent" in caplog.text and "socialbot queue retry" in caplog.text
     # Held again, not sent, when retried while the account is still a placeholder.
     with db.begin() as session:
-        assert len(ops.retry(session, str(held["network-x"].id), actor="officer")) == 1
+        assert len(ops.retry(session, str(held["network-x"].id), actor=ADMIN)) == 1
     dispatch_for_real(db, config, REAL_ENV)
     assert deliveries(db)["network-x"].state is DeliveryState.HELD
     assert no_real_hosts == []
@@ -104,7 +104,7 @@ def test_an_example_campaign_is_never_sent_to_a_real_host(
     with db.begin() as session:
         sync_config(session, config)
         # As a sandbox run queues it (nothing already past is dropped here: it is due a minute ago).
-        sync_campaign(session, load_campaign(path, config), "officer")
+        sync_campaign(session, load_campaign(path, config), ADMIN)
     dispatch_for_real(db, config, REAL_ENV)
     assert no_real_hosts == []
     x = deliveries(db)["network-x"]

@@ -11,6 +11,7 @@ from socialbot.feed.moderation import ModerationError, moderate
 from socialbot.feed.query import FeedError, FeedFilter, decode_cursor, feed_page, parse_filter
 from socialbot.store import Group, Post
 from socialbot.store.counters import read
+from tests.conftest import ADMIN
 
 T0 = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
 
@@ -105,8 +106,8 @@ def test_a_repost_folds_into_its_original(db: sessionmaker[Session]) -> None:
 def test_pinned_first_hidden_out_and_the_feed_version_moves(db: sessionmaker[Session]) -> None:
     seed(db)
     with db.begin() as session:
-        moderate(session, "twitter:p29", "pin", "officer")
-        moderate(session, "facebook:p0", "hide", "officer")
+        moderate(session, "twitter:p29", "pin", ADMIN)
+        moderate(session, "facebook:p0", "hide", ADMIN)
     with db() as session:
         first = feed_page(session, FeedFilter(), 5)
         assert ids(first)[0] == "p29" and first.items[0].pinned
@@ -120,7 +121,7 @@ def test_pinned_first_hidden_out_and_the_feed_version_moves(db: sessionmaker[Ses
         assert "p29" not in everything, "a pinned post is not repeated further down"
         assert read(session)[0] == 2
     with db.begin() as session:
-        moderate(session, "facebook:p0", "unhide", "officer")
+        moderate(session, "facebook:p0", "unhide", ADMIN)
     with db() as session:
         assert "p0" in ids(feed_page(session, FeedFilter(), 10))
 
@@ -150,4 +151,4 @@ def test_bad_parameters_name_themselves() -> None:
 
 def test_moderating_an_unknown_post_says_how_to_find_one(db: sessionmaker[Session]) -> None:
     with db() as session, pytest.raises(ModerationError, match="socialbot feed list"):
-        moderate(session, "42", "hide", "officer")
+        moderate(session, "42", "hide", ADMIN)

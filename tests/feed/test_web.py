@@ -16,6 +16,7 @@ from socialbot.config import load_config
 from socialbot.feed.export import export_feed
 from socialbot.feed.moderation import moderate
 from socialbot.web.app import STATIC, create_app, templates
+from tests.conftest import ADMIN
 from tests.feed.seed import seed_feed
 from tests.test_config import ENV, MINIMAL
 from tests.web_server import Client, serving
@@ -80,7 +81,7 @@ def test_etag_304_and_a_new_version_after_moderation(db: sessionmaker[Session], 
     again = client.get("/feed.json", headers={"If-None-Match": etag})
     assert again.status_code == 304 and again.content == b""
     with db.begin() as session:
-        moderate(session, "facebook:shared0", "hide", "officer")
+        moderate(session, "facebook:shared0", "hide", ADMIN)
     client.app.state.site.cache.checked = 0  # type: ignore[union-attr]
     changed = client.get("/feed.json", headers={"If-None-Match": etag})
     assert changed.status_code == 200 and changed.headers["etag"] != etag

@@ -15,7 +15,7 @@ from socialbot.queue import ops
 from socialbot.queue.compose import ComposeError, PostRequest, compose
 from socialbot.store import Delivery, ScheduledPost
 from socialbot.store.sync import sync_config
-from tests.conftest import ROOT
+from tests.conftest import ADMIN, ROOT
 from tests.dispatch.test_dispatch import PNG
 from tests.test_cli import socialbot
 from tests.test_config import SANDBOX_ENV
@@ -33,7 +33,7 @@ def add(db: sessionmaker[Session], config: Config, request: PostRequest, replace
     campaign = compose(request, config, datetime.now(UTC), ROOT)
     with db.begin() as session:
         sync_config(session, config)
-        ops.add_post(session, campaign, actor="officer", replace=replace)
+        ops.add_post(session, campaign, actor=ADMIN, replace=replace)
     return campaign.posts[0].table.key
 
 

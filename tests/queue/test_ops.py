@@ -10,9 +10,15 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
+from socialbot.config import load_config
 from socialbot.queue import ops
+from socialbot.queue.compose import PostRequest, compose
+from socialbot.queue.errors import FilePostEdit
 from socialbot.store import AuditEvent, Delivery, DeliveryState
+from socialbot.store.sync import sync_config
+from tests.conftest import ADMIN, ROOT
 from tests.queue.test_sync import RALLY, states, sync
+from tests.test_config import SANDBOX_ENV
 
 LONDON = ZoneInfo("Europe/London")
 
@@ -20,11 +26,11 @@ LONDON = ZoneInfo("Europe/London")
 def test_approve_then_cancel(db: sessionmaker[Session], tmp_path: Path) -> None:
     sync(db, tmp_path, RALLY)
     with db.begin() as session:
-        approved = ops.approve(session, "rally:register", "approver")
+        approved = ops.approve(session, "rally:register", ADMIN)
     assert len(approved) == 2
     assert states(db)[("register", "network-x")][0] is DeliveryState.SCHEDULED
     with db.begin() as session:
-        ops.cancel(session, "rally:register", "officer")
+        ops.cancel(session, "rally:register", ADMIN)
     assert states(db)[("register", "network-mastodon")][0] is DeliveryState.CANCELLED
     with db() as session:
         assert (
@@ -40,12 +46,27 @@ def test_approve_then_cancel(db: sessionmaker[Session], tmp_path: Path) -> None:
 def test_reschedule_from_seven_to_half_seven_and_refuse_a_missing_hour(
     db: sessionmaker[Session], tmp_path: Path
 ) -> None:
-    sync(db, tmp_path, RALLY)
+    config = load_config(ROOT / "feeds.toml", SANDBOX_ENV)
+    year = datetime.now(UTC).year + 1
+    request = PostRequest(["network-x"], "Socialist Telly tonight", at=datetime(year, 12, 9, 19), key="telly")
     with db.begin() as session:
-        ops.reschedule(session, "rally:livestream", datetime(2026, 12, 9, 19, 30), LONDON, "officer")
-    assert states(db)[("livestream", "network-x")][1] == "19:30"
+        sync_config(session, config)
+        ops.add_post(session, compose(request, config, datetime.now(UTC), tmp_path), ADMIN)
+    with db.begin() as session:
+        (moved,) = ops.reschedule(session, "cli:telly", datetime(year, 12, 9, 19, 30), LONDON, ADMIN)
+        assert moved.due_at == datetime(year, 12, 9, 19, 30, tzinfo=UTC)
+    with db() as session:
+        (event,) = session.scalars(select(AuditEvent).where(AuditEvent.action == "delivery.reschedule"))
+    assert event.detail["before"] == {"due_at": f"{year}-12-09T19:00:00+00:00"}
+    assert event.detail["after"] == {"due_at": f"{year}-12-09T19:30:00+00:00"}
     with db() as session, pytest.raises(ops.QueueError, match="does not exist"):
-        ops.reschedule(session, "rally:livestream", datetime(2026, 3, 29, 1, 30), LONDON, "officer")
+        ops.reschedule(session, "cli:telly", datetime(2026, 3, 29, 1, 30), LONDON, ADMIN)
+
+
+def test_a_campaign_files_post_is_moved_in_its_file(db: sessionmaker[Session], tmp_path: Path) -> None:
+    sync(db, tmp_path, RALLY)
+    with db() as session, pytest.raises(FilePostEdit, match=r"rally:livestream comes from .*: edit it there"):
+        ops.reschedule(session, "rally:livestream", datetime(2026, 12, 9, 19, 30), LONDON, ADMIN)
 
 
 def test_retry_only_what_failed(db: sessionmaker[Session], tmp_path: Path) -> None:
@@ -56,14 +77,14 @@ def test_retry_only_what_failed(db: sessionmaker[Session], tmp_path: Path) -> No
         delivery.state, delivery.last_error = DeliveryState.FAILED, "code 190"
         failed_id = delivery.id
     with db.begin() as session:
-        ops.retry(session, str(failed_id), "officer", now=datetime(2026, 12, 1, tzinfo=UTC))
+        ops.retry(session, str(failed_id), ADMIN, now=datetime(2026, 12, 1, tzinfo=UTC))
     with db() as session:
         again = session.get(Delivery, failed_id)
         assert again is not None and again.state is DeliveryState.SCHEDULED
     with db() as session, pytest.raises(ops.QueueError, match=r"no delivery .* allows it"):
-        ops.retry(session, "rally:register", "officer")
+        ops.retry(session, "rally:register", ADMIN)
 
 
 def test_unknown_references_say_how_to_find_one(db: sessionmaker[Session]) -> None:
     with db() as session, pytest.raises(ops.QueueError, match="socialbot queue list"):
-        ops.cancel(session, "nope:nothing", "officer")
+        ops.cancel(session, "nope:nothing", ADMIN)

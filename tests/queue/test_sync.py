@@ -12,7 +12,7 @@ from socialbot.queue.campaign import load_campaign
 from socialbot.queue.sync import sync_campaign
 from socialbot.store import Delivery, DeliveryState, ScheduledPost
 from socialbot.store.sync import sync_config
-from tests.conftest import ROOT
+from tests.conftest import ADMIN, ROOT
 from tests.test_config import SANDBOX_ENV
 
 RALLY = """campaign = "rally"
@@ -37,7 +37,7 @@ def sync(db: sessionmaker[Session], tmp_path: Path, text: str, prune: bool = Fal
     path.write_text(text)
     with db.begin() as session:
         sync_config(session, config)
-        return sync_campaign(session, load_campaign(path, config), actor="officer", prune=prune)
+        return sync_campaign(session, load_campaign(path, config), actor=ADMIN, prune=prune)
 
 
 def states(db: sessionmaker[Session]) -> dict[tuple[str, str], tuple[DeliveryState, str]]:
@@ -101,6 +101,6 @@ def test_the_shipped_gv6_campaign_syncs(db: sessionmaker[Session], tmp_path: Pat
     with db.begin() as session:
         sync_config(session, config)
         result = sync_campaign(
-            session, load_campaign(ROOT / "schedules" / "gv6-nec-ballot.toml", config), "officer"
+            session, load_campaign(ROOT / "schedules" / "gv6-nec-ballot.toml", config), ADMIN
         )
     assert result.deliveries_created == 70

@@ -23,7 +23,7 @@ from socialbot.feed.moderation import moderate
 from socialbot.sandbox.process import free_port
 from socialbot.subprocesses import stop, wait_until_answering
 from socialbot.web.server import running_web
-from tests.conftest import ROOT
+from tests.conftest import ADMIN, ROOT
 from tests.feed.seed import seed_feed
 from tests.test_config import ENV, MINIMAL
 from tests.web.test_fast import assert_cached_answers_match_built
@@ -116,7 +116,7 @@ def test_a_change_of_the_store_reaches_the_served_feed(base: str, db: sessionmak
     before = requests.get(f"{base}/feed.json?limit=5", timeout=10)
     first = before.json()["items"][0]
     with db.begin() as session:
-        moderate(session, first["id"], "hide", "test")  # ids are network:external_id
+        moderate(session, first["id"], "hide", ADMIN)  # ids are network:external_id
     deadline = time.monotonic() + 10
     while time.monotonic() < deadline:
         after = requests.get(f"{base}/feed.json?limit=5", timeout=10)
