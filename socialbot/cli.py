@@ -37,6 +37,8 @@ COMMANDS = {
     "dispatch": "socialbot.commands.schedule:dispatch",
     "run": "socialbot.commands.run:run",
     "sandbox": "socialbot.commands.sandbox:sandbox",
+    "users": "socialbot.commands.users:users_group",
+    "tokens": "socialbot.commands.users:tokens_group",
 }
 
 

@@ -113,3 +113,12 @@ def set_password_from_link(session: Session, secret: str, password: str, now: da
     actor = Actor.for_user(user, "web")
     record(session, actor, "user.set_password", "user", user.id, message="from a one-time link")
     return user
+
+
+def first_admin(session: Session, email: str, now: datetime) -> str | None:
+    """With no user at all yet, an admin for email and a one-time link's secret; else None."""
+    if session.scalar(select(User.id).limit(1)) is not None:
+        return None
+    system = Actor("socialbot run", Role.ADMIN, "cli")
+    user = add_user(session, system, email, Role.ADMIN, "")
+    return sign_in_link(session, system, user, now)

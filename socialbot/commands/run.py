@@ -81,6 +81,7 @@ def run(
     sessions = session_factory(app.engine)
     with sessions.begin() as session:
         sync_config(session, app.config)
+        _first_admin(app, session)
     for line in _sync_shipped_campaigns(app, sessions, against_sandbox=bool(url) or with_sandbox):
         click.echo(line)
     with ExitStack() as stack:
@@ -107,6 +108,26 @@ def run(
         except KeyboardInterrupt:
             return
         raise click.ClickException(f"the web server stopped unexpectedly (exit code {code})")
+
+
+def _first_admin(app: App, session: Any) -> None:
+    """SOCIALBOT_ADMIN_EMAIL on a store with no users: that admin, and a one-time link in the log."""
+    from datetime import UTC, datetime
+
+    from socialbot.access.users import UserError, first_admin
+    from socialbot.commands.users import desk_url
+
+    email = os.environ.get("SOCIALBOT_ADMIN_EMAIL", "").strip()
+    if not email:
+        return
+    try:
+        secret = first_admin(session, email, datetime.now(UTC))
+    except UserError as exc:
+        raise SocialbotError(f"socialbot: SOCIALBOT_ADMIN_EMAIL: {exc}") from exc
+    if secret:
+        # On the bot's own output (the container's log), once: the only way in for the first admin.
+        url = f"{desk_url(app, '/desk/set-password')}?token={secret}"
+        click.echo(f"desk: first admin {email}: set a password at {url} (usable once, for 48 hours)")
 
 
 def _stop(signum: int, frame: Any) -> None:

@@ -24,6 +24,9 @@ from starlette.types import ASGIApp
 from socialbot.config import Config
 from socialbot.feed.formats import segments_html
 from socialbot.feed.segments import Segment
+from socialbot.web.desk.auth import auth_routes
+from socialbot.web.desk.guard import Desk
+from socialbot.web.desk.home import home_routes
 from socialbot.web.fast import CachedFeeds
 from socialbot.web.feed import FeedSite
 from socialbot.web.health import health
@@ -35,6 +38,7 @@ STATIC_TYPES = {
     "embed.js": "text/javascript; charset=utf-8",
     "embed.css": "text/css; charset=utf-8",
     "demo.css": "text/css; charset=utf-8",
+    "desk.css": "text/css; charset=utf-8",
 }
 
 
@@ -105,8 +109,11 @@ def create_app(config: Config, sessions: sessionmaker[Session], sandbox_url: str
         body = await run_in_threadpool(registry.text)
         return Response(body, media_type=CONTENT_TYPE, headers={"Cache-Control": "no-store"})
 
+    desk = Desk(sessions, env, config.timezone)
     routes = [
         Route("/", lambda request: RedirectResponse("/whats-new")),
+        *auth_routes(desk),
+        *home_routes(desk),
         *site.routes(),
         *[Route(f"/{name}", static_file) for name in STATIC_TYPES],
         Route("/demo", demo),

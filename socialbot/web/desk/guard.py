@@ -1,0 +1,153 @@
+"""What every desk request shares: the signed-in session, the CSRF checks, cookies and refusals.
+
+CSRF: every state-changing form carries the session's synchroniser token (a hidden field checked
+against the store), or, before sign-in, a double-submit token (a cookie and a field that must
+match); a POST whose Origin is another site's is refused before either is looked at. Cookies are
+HttpOnly, SameSite=Lax, and Secure whenever the request came over https (through the trusted proxy).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo
+
+from jinja2 import Environment
+from sqlalchemy.orm import Session, sessionmaker
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, RedirectResponse, Response
+
+from socialbot.access.roles import Actor
+from socialbot.access.signin import ABSOLUTE, current_session
+from socialbot.access.tokens import new_secret, same
+from socialbot.store import UserSession
+
+SESSION_COOKIE = "socialbot_session"
+FORM_COOKIE = "socialbot_form"
+
+
+class Refused(Exception):
+    """A desk request that is refused: status and a reason for people; nothing was changed."""
+
+    def __init__(self, status: int, reason: str) -> None:
+        super().__init__(reason)
+        self.status = status
+        self.reason = reason
+
+
+@dataclass
+class Desk:
+    """The desk's store, templates and settings."""
+
+    sessions: sessionmaker[Session]
+    templates: Environment
+    zone: ZoneInfo
+
+    def page(self, request: Request, template: str, status: int = 200, **values: Any) -> HTMLResponse:
+        """A desk page; never cached, never framed, and no referrer leaves it (links carry tokens)."""
+        body = self.templates.get_template(template).render(request=request, **values)
+        return HTMLResponse(
+            body,
+            status,
+            headers={
+                "Cache-Control": "no-store",
+                "Referrer-Policy": "no-referrer",
+                "X-Frame-Options": "DENY",
+            },
+        )
+
+    def refused(self, request: Request, error: Refused, **values: Any) -> HTMLResponse:
+        """The 403 (or other) page: what was refused and why."""
+        return self.page(request, "desk_refused.html", error.status, reason=error.reason, **values)
+
+
+def posted(
+    handler: Callable[[Request, dict[str, Any]], Response],
+) -> Callable[[Request], Awaitable[Response]]:
+    """An endpoint for a form POST: the form is read on the event loop, then handler runs in a worker
+    thread (it uses the database, and password hashing takes tens of milliseconds)."""
+
+    async def endpoint(request: Request) -> Response:
+        form = {key: value for key, value in (await request.form()).items() if isinstance(value, str)}
+        return await run_in_threadpool(handler, request, form)
+
+    return endpoint
+
+
+def secure(request: Request) -> bool:
+    """Whether the visitor reached us over https (behind a trusted proxy, as it says)."""
+    return request.url.scheme == "https"
+
+
+def set_cookie(response: Response, request: Request, name: str, value: str, max_age: int | None) -> None:
+    """A cookie with the desk's flags."""
+    response.set_cookie(
+        name, value, max_age=max_age, path="/desk", httponly=True, samesite="lax", secure=secure(request)
+    )
+
+
+def signed_in(desk: Desk, session: Session, request: Request) -> UserSession | None:
+    """The live session of this request's cookie, or None."""
+    return current_session(session, request.cookies.get(SESSION_COOKIE), datetime.now(UTC))
+
+
+def actor_of(current: UserSession) -> Actor:
+    """The signed-in officer as the queue sees them."""
+    return Actor.for_user(current.user, "web")
+
+
+def check_origin(request: Request) -> None:
+    """Refused when a POST says it comes from another site (browsers send Origin on every POST)."""
+    origin = request.headers.get("origin")
+    if origin and origin != "null":
+        ours = f"{request.url.scheme}://{request.url.netloc}"
+        if origin.rstrip("/") != ours and urlsplit(origin).netloc != request.headers.get("host"):
+            raise Refused(403, "This form was sent from another site; nothing was changed.")
+
+
+def check_session_token(current: UserSession, form: dict[str, Any]) -> None:
+    """Refused unless the form carries this session's CSRF token."""
+    token = str(form.get("csrf_token", ""))
+    if not token or not same(token, current.csrf_token):
+        raise Refused(
+            403, "This form has expired or did not come from the desk; reload the page and try again."
+        )
+
+
+def form_token(request: Request) -> str:
+    """The double-submit token of a form shown before sign-in (the cookie's, or a new one)."""
+    return request.cookies.get(FORM_COOKIE) or new_secret()
+
+
+def check_form_token(request: Request, form: dict[str, Any]) -> None:
+    """Refused unless the pre-sign-in form's token matches its cookie."""
+    cookie, field = request.cookies.get(FORM_COOKIE, ""), str(form.get("form_token", ""))
+    if not cookie or not field or not same(cookie, field):
+        raise Refused(403, "This form has expired; reload the page and try again.")
+
+
+def with_form_cookie(response: Response, request: Request, token: str) -> Response:
+    """Set the double-submit cookie the page's form carries."""
+    set_cookie(response, request, FORM_COOKIE, token, 3600)
+    return response
+
+
+def to_sign_in(request: Request) -> Response:
+    """303 to the sign-in page, coming back here afterwards."""
+    return RedirectResponse(f"/desk/sign-in?next={request.url.path}", 303)
+
+
+def safe_next(value: str | None) -> str:
+    """Where to go after signing in: a desk path only, never another site."""
+    if value and value.startswith("/desk") and "\\" not in value and "//" not in value:
+        return value
+    return "/desk"
+
+
+def session_cookie_age() -> int:
+    """Seconds a session cookie lives at most (the absolute timeout)."""
+    return int(ABSOLUTE.total_seconds())

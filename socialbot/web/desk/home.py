@@ -1,0 +1,149 @@
+"""/desk: what waits for approval, what needs attention and what goes out next; the actions on it;
+and /desk/users for admins. Every action is a POST with the session's CSRF token."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, joinedload
+from starlette.requests import Request
+from starlette.responses import RedirectResponse, Response
+from starlette.routing import Route
+
+from socialbot.access.roles import Action, Forbidden, authorize, can
+from socialbot.queue import ops
+from socialbot.queue.errors import QueueError
+from socialbot.store import Delivery, DeliveryState, ScheduledPost, User, UserSession
+from socialbot.web.desk.guard import (
+    Desk,
+    Refused,
+    actor_of,
+    check_origin,
+    check_session_token,
+    posted,
+    signed_in,
+    to_sign_in,
+)
+
+ATTENTION = {DeliveryState.FAILED, DeliveryState.UNKNOWN, DeliveryState.HELD, DeliveryState.EXPIRED}
+ACTIONS = {"approve": ops.approve, "cancel": ops.cancel, "retry": ops.retry}
+
+
+@dataclass
+class PostRow:
+    """A post and its deliveries, as the desk lists it."""
+
+    post: ScheduledPost
+    deliveries: list[Delivery] = field(default_factory=list)
+
+    @property
+    def ref(self) -> str:
+        """campaign:key."""
+        return f"{self.post.campaign}:{self.post.key}"
+
+
+def grouped(deliveries: list[Delivery]) -> list[PostRow]:
+    """Deliveries grouped by their post, in the order first seen."""
+    rows: dict[int, PostRow] = {}
+    for d in deliveries:
+        rows.setdefault(d.scheduled_post_id, PostRow(d.scheduled_post)).deliveries.append(d)
+    return list(rows.values())
+
+
+def overview(session: Session, now: datetime) -> dict[str, list[PostRow]]:
+    """Waiting for approval, needing attention, and the next seven days."""
+    query = (
+        select(Delivery)
+        .options(joinedload(Delivery.scheduled_post), joinedload(Delivery.account))
+        .order_by(Delivery.due_at, Delivery.id)
+    )
+    found: dict[str, list[Delivery]] = defaultdict(list)
+    for d in session.scalars(
+        query.where(
+            (Delivery.state.in_([DeliveryState.PENDING_APPROVAL, *ATTENTION]))
+            | ((Delivery.state == DeliveryState.SCHEDULED) & (Delivery.due_at < now + timedelta(days=7)))
+        ).limit(500)
+    ):
+        kind = (
+            "approval"
+            if d.state is DeliveryState.PENDING_APPROVAL
+            else ("attention" if d.state in ATTENTION else "coming")
+        )
+        found[kind].append(d)
+    return {kind: grouped(found[kind]) for kind in ("approval", "attention", "coming")}
+
+
+def home_routes(desk: Desk) -> list[Route]:
+    """/desk, its actions, and /desk/users."""
+
+    def home(request: Request) -> Response:
+        with desk.sessions.begin() as session:
+            current = signed_in(desk, session, request)
+            if current is None:
+                return to_sign_in(request)
+            actor = actor_of(current)
+            return desk.page(
+                request,
+                "desk_home.html",
+                me=current.user,
+                actor=actor,
+                csrf_token=current.csrf_token,
+                lists=overview(session, datetime.now(UTC)),
+                may_approve=can(actor, Action.APPROVE),
+                may_admin=can(actor, Action.MANAGE_USERS),
+                zone=desk.zone,
+            )
+
+    @posted
+    def act(request: Request, form: dict[str, str]) -> Response:
+        name, ref = request.path_params["action"], request.path_params["ref"]
+        with desk.sessions() as session:
+            try:
+                check_origin(request)
+                with session.begin():
+                    current = signed_in(desk, session, request)
+                    if current is None:
+                        return to_sign_in(request)
+                    check_session_token(current, form)
+                    if name not in ACTIONS:
+                        raise Refused(404, f"No action {name!r}.")
+                    ACTIONS[name](session, ref, actor_of(current))
+            except Refused as refused:
+                return desk.refused(request, refused)
+            except Forbidden as exc:
+                return desk.refused(request, Refused(403, str(exc)))
+            except QueueError as exc:
+                return desk.refused(request, Refused(409, str(exc)))
+        return RedirectResponse("/desk", 303)
+
+    def users(request: Request) -> Response:
+        with desk.sessions.begin() as session:
+            current = signed_in(desk, session, request)
+            if current is None:
+                return to_sign_in(request)
+            try:
+                authorize(actor_of(current), Action.MANAGE_USERS)
+            except Forbidden as exc:
+                return desk.refused(
+                    request, Refused(403, str(exc)), me=current.user, csrf_token=current.csrf_token
+                )
+            listed = list(session.scalars(select(User).order_by(User.username)))
+            live = {s.user_id for s in session.scalars(select(UserSession))}
+            return desk.page(
+                request,
+                "desk_users.html",
+                me=current.user,
+                csrf_token=current.csrf_token,
+                users=listed,
+                live=live,
+                zone=desk.zone,
+            )
+
+    return [
+        Route("/desk", home, methods=["GET"]),
+        Route("/desk/deliveries/{ref}/{action}", act, methods=["POST"]),
+        Route("/desk/users", users, methods=["GET"]),
+    ]
