@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import delete, func, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, sessionmaker
 
 from socialbot.access.audit import record
 from socialbot.access.passwords import verify
@@ -62,36 +62,47 @@ def throttled_until(session: Session, email: str, address: str, now: datetime) -
     return None
 
 
-def sign_in(session: Session, email: str, password: str, address: str, now: datetime) -> Started:
-    """Check the password and start a session (a new secret: nothing from before sign-in is kept)."""
+def sign_in(
+    sessions: sessionmaker[Session], email: str, password: str, address: str, now: datetime
+) -> Started:
+    """Check the password and start a session (a new secret: nothing from before sign-in is kept).
+
+    The attempt is stored whatever the outcome (a refusal must count towards the throttle), in its
+    own transaction.
+    """
     email = email.strip().lower()[:320]
-    retry_at = throttled_until(session, email, address, now)
-    if retry_at is not None:
-        raise SignInRefused("Too many attempts to sign in. Try again later.", retry_at)
-    user = session.scalar(select(User).where(User.username == email))
-    ok, rehashed = verify(password, user.password_hash if user is not None else None)
-    ok = ok and user is not None and not user.disabled
-    session.add(SignInAttempt(at=now, email=email, address=address[:64], succeeded=ok))
-    # Old attempts are no use once outside every window.
-    session.execute(delete(SignInAttempt).where(SignInAttempt.at < now - timedelta(days=1)))
-    if not ok or user is None:
+    with sessions.begin() as session:
+        retry_at = throttled_until(session, email, address, now)
+        if retry_at is not None:
+            raise SignInRefused("Too many attempts to sign in. Try again later.", retry_at)
+        user = session.scalar(select(User).where(User.username == email))
+        ok, rehashed = verify(password, user.password_hash if user is not None else None)
+        ok = ok and user is not None and not user.disabled
+        session.add(SignInAttempt(at=now, email=email, address=address[:64], succeeded=ok))
+        # Old attempts are no use once outside every window.
+        session.execute(delete(SignInAttempt).where(SignInAttempt.at < now - timedelta(days=1)))
+        if not ok or user is None:
+            started = None
+        else:
+            if rehashed:
+                user.password_hash = rehashed
+            user.last_sign_in_at = now
+            secret, csrf = new_secret(), new_secret()
+            session.add(
+                UserSession(
+                    token_hash=digest(secret),
+                    user_id=user.id,
+                    csrf_token=csrf,
+                    created_at=now,
+                    last_seen_at=now,
+                    address=address[:64],
+                )
+            )
+            record(session, Actor.for_user(user, "web"), "user.sign_in", "user", user.id, address=address)
+            started = Started(secret, csrf, user)
+    if started is None:
         raise SignInRefused(REFUSED)
-    if rehashed:
-        user.password_hash = rehashed
-    user.last_sign_in_at = now
-    secret, csrf = new_secret(), new_secret()
-    session.add(
-        UserSession(
-            token_hash=digest(secret),
-            user_id=user.id,
-            csrf_token=csrf,
-            created_at=now,
-            last_seen_at=now,
-            address=address[:64],
-        )
-    )
-    record(session, Actor.for_user(user, "web"), "user.sign_in", "user", user.id, address=address)
-    return Started(secret, csrf, user)
+    return started
 
 
 def current_session(session: Session, secret: str | None, now: datetime) -> UserSession | None:

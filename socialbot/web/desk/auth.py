@@ -60,8 +60,7 @@ def auth_routes(desk: Desk) -> list[Route]:
         email, password = str(form.get("email", "")), str(form.get("password", ""))
         address = request.client.host if request.client else ""
         try:
-            with desk.sessions.begin() as session:
-                started = sign_in(session, email, password, address, datetime.now(UTC))
+            started = sign_in(desk.sessions, email, password, address, datetime.now(UTC))
         except SignInRefused as refused:
             if refused.retry_at is None:
                 return sign_in_form(request, 401, str(refused), email)
