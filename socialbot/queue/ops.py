@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session, joinedload, selectinload
 from socialbot.access.audit import record
 from socialbot.access.roles import Action, Actor, authorize
 from socialbot.queue.campaign import Campaign, local_to_utc
-from socialbot.queue.errors import QueueError
+from socialbot.queue.errors import FilePostEdit, QueueError
 from socialbot.queue.sync import UNSENT, SyncResult, refuse_edit_of_file_post, sync_campaign
 from socialbot.store import Delivery, DeliveryState, ScheduledPost
 
@@ -113,6 +113,15 @@ def add_post(session: Session, campaign: Campaign, actor: Actor, replace: bool =
         select(ScheduledPost).where(ScheduledPost.campaign == name, ScheduledPost.key == key)
     )
     authorize(actor, Action.EDIT if existing is not None else Action.COMPOSE)
+    owned = session.scalar(
+        select(ScheduledPost.source_file)
+        .where(ScheduledPost.campaign == name, ScheduledPost.source_file.is_not(None))
+        .limit(1)
+    )
+    if owned:
+        raise FilePostEdit(
+            f"queue: campaign {name!r} belongs to {owned}: add the post there, or use another campaign"
+        )
     if existing is not None:
         if not replace:
             raise KeyExists(f"queue: {name}:{key} is queued already ({existing.text[:60]!r})")

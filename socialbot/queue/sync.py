@@ -89,6 +89,8 @@ def sync_campaign(
             .where(ScheduledPost.campaign == name)
             .options(selectinload(ScheduledPost.deliveries))
         )
+        # A file's sync sees only file posts: one made elsewhere is never pruned or rewritten by it.
+        if (p.source_file is not None) == campaign.from_file
     }
     for planned in campaign.posts:
         post = stored.pop(planned.table.key, None)

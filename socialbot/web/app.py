@@ -18,12 +18,13 @@ from starlette.middleware import Middleware
 from starlette.middleware.gzip import GZipMiddleware
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
-from starlette.routing import Route
+from starlette.routing import Mount, Route
 from starlette.types import ASGIApp
 
 from socialbot.config import Config
 from socialbot.feed.formats import segments_html
 from socialbot.feed.segments import Segment
+from socialbot.web.api.app import create_api
 from socialbot.web.desk.auth import auth_routes
 from socialbot.web.desk.guard import Desk
 from socialbot.web.desk.home import home_routes
@@ -119,6 +120,7 @@ def create_app(config: Config, sessions: sessionmaker[Session], sandbox_url: str
         Route("/demo", demo),
         Route("/healthz", healthz),
         Route("/metrics", metrics),
+        Mount("/api/v1", app=create_api(config, sessions)),
         # Browsers ask for it on every page; an empty answer keeps their consoles clean.
         Route("/favicon.ico", lambda request: Response(status_code=204)),
     ]
