@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import logging
 import os
 import re
 import uuid
 from collections import Counter
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import psycopg
 import pytest
@@ -19,6 +20,9 @@ from socialbot.access.roles import Actor
 from socialbot.store import Base, Role
 from socialbot.store.engine import make_engine, session_factory
 from socialbot.store.migrate import upgrade
+
+if TYPE_CHECKING:
+    from tests.web.desk_fixtures import DeskSite
 
 ROOT = Path(__file__).resolve().parent.parent
 # Who changes things in tests that are not about access: an administrator at the command line.
@@ -75,6 +79,15 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 
 
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    leaked = leaked_secrets()
+    if leaked:
+        terminalreporter.write_line(
+            f"secrets found in the run's log lines: {len(leaked)} (one starts {leaked[0][:6]}…)"
+        )
+    elif SECRETS:
+        terminalreporter.write_line(
+            f"no secret in the run's log lines: {len(SECRETS)} secrets checked against {len(LOG_LINES)} lines"
+        )
     # Shows that every store test ran on both databases, as the foundation issue asks.
     counts: Counter[str] = Counter()
     for report in terminalreporter.stats.get("passed", []):
@@ -161,3 +174,59 @@ def no_real_hosts(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     monkeypatch.setattr(socket, "getaddrinfo", getaddrinfo)
     monkeypatch.setattr(socket.socket, "connect", connect)
     return tried
+
+
+# Every password, token and session secret the tests make is registered here; at the end of the
+# run no captured log line may contain one (the access issue's "grep the captured logs").
+SECRETS: set[str] = set()
+LOG_LINES: list[str] = []
+
+
+class _KeepLogLines(logging.Handler):
+    """Keeps every log line emitted during the run, as formatted text."""
+
+    def emit(self, record: logging.LogRecord) -> None:
+        try:
+            LOG_LINES.append(self.format(record))
+        except Exception:  # a record that cannot be formatted is no secret's carrier
+            LOG_LINES.append(str(record.msg))
+
+
+def remember_secret(secret: str) -> str:
+    """Register a secret the run must never log; returns it."""
+    SECRETS.add(secret)
+    return secret
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    logging.getLogger().addHandler(_KeepLogLines(logging.NOTSET))
+
+
+def leaked_secrets() -> list[str]:
+    """The registered secrets that some log line of the run holds."""
+    return sorted(s for s in SECRETS if any(s in line for line in LOG_LINES))
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    if leaked_secrets():
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
+
+
+@pytest.fixture
+def desk(db: sessionmaker[Session]) -> Iterator[DeskSite]:
+    """The web app served over a store with an officer, an approver and an admin."""
+    from socialbot.access.users import add_user
+    from socialbot.config import load_config
+    from socialbot.store.sync import sync_config
+    from socialbot.web.app import create_app
+    from tests.test_config import SANDBOX_ENV
+    from tests.web.desk_fixtures import EMAILS, PASSWORDS, DeskSite
+    from tests.web_server import serving
+
+    config = load_config(ROOT / "feeds.toml", SANDBOX_ENV)
+    with db.begin() as session:
+        sync_config(session, config)
+        for role, password in PASSWORDS.items():
+            add_user(session, ADMIN, EMAILS[role], Role(role), role.title(), password)
+    with serving(create_app(config, db)) as base:
+        yield DeskSite(base, db, config)

@@ -1,5 +1,6 @@
 """Signing in to the desk: passwords checked and throttled, server-side sessions with idle and
-absolute timeouts, a synchroniser CSRF token per session, and sign-out everywhere."""
+absolute timeouts, and sign-out everywhere. (Each session's CSRF token is derived from its cookie:
+access/tokens.py.)"""
 
 from __future__ import annotations
 
@@ -35,10 +36,9 @@ class SignInRefused(PermissionError):
 
 @dataclass(frozen=True)
 class Started:
-    """A new session: the cookie's secret (given once) and the CSRF token its forms carry."""
+    """A new session: the cookie's secret (given once) and its officer."""
 
     secret: str
-    csrf_token: str
     user: User
 
 
@@ -87,19 +87,18 @@ def sign_in(
             if rehashed:
                 user.password_hash = rehashed
             user.last_sign_in_at = now
-            secret, csrf = new_secret(), new_secret()
+            secret = new_secret()
             session.add(
                 UserSession(
                     token_hash=digest(secret),
                     user_id=user.id,
-                    csrf_token=csrf,
                     created_at=now,
                     last_seen_at=now,
                     address=address[:64],
                 )
             )
             record(session, Actor.for_user(user, "web"), "user.sign_in", "user", user.id, address=address)
-            started = Started(secret, csrf, user)
+            started = Started(secret, user)
     if started is None:
         raise SignInRefused(REFUSED)
     return started

@@ -21,6 +21,12 @@ def digest(secret: str) -> str:
     return hashlib.sha256(secret.encode()).hexdigest()
 
 
+def csrf_token(session_secret: str) -> str:
+    """The CSRF token of the session whose cookie holds session_secret: derived (HMAC), never stored,
+    so neither the store nor a log of its statements holds one."""
+    return hmac.new(session_secret.encode(), b"socialbot desk csrf", hashlib.sha256).hexdigest()
+
+
 def same(a: str, b: str) -> bool:
     """Constant-time comparison of two secrets."""
     return hmac.compare_digest(a.encode(), b.encode())

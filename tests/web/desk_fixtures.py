@@ -14,7 +14,7 @@ from socialbot.config import Config
 from socialbot.queue import ops
 from socialbot.queue.compose import PostRequest, compose
 from socialbot.store import Role
-from tests.conftest import ROOT
+from tests.conftest import ROOT, remember_secret
 
 # Every secret a desk test makes: none may ever appear in a log line or a page (tests/conftest.py).
 PASSWORDS = {
@@ -23,6 +23,8 @@ PASSWORDS = {
     "admin": "admin-c passphrase three",
 }
 EMAILS = {role: f"{role}@example.org" for role in PASSWORDS}
+for _password in PASSWORDS.values():
+    remember_secret(_password)
 
 
 @dataclass

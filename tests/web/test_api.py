@@ -18,13 +18,13 @@ from socialbot.dispatch.claim import claim_due
 from socialbot.queue.campaign import load_campaign
 from socialbot.queue.sync import sync_campaign
 from socialbot.store import AuditEvent, Delivery, DeliveryState, Group, Post, ScheduledPost
-from tests.conftest import ADMIN, ROOT
+from tests.conftest import ADMIN, ROOT, remember_secret
 from tests.web.desk_fixtures import EMAILS, DeskSite
 
 
 def token(site: DeskSite, role: str) -> str:
     with site.db.begin() as session:
-        return create_token(session, ADMIN, EMAILS[role], f"{role} test")[1]
+        return remember_secret(create_token(session, ADMIN, EMAILS[role], f"{role} test")[1])
 
 
 class Api:

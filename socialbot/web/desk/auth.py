@@ -83,7 +83,7 @@ def auth_routes(desk: Desk) -> list[Route]:
                 with desk.sessions.begin() as session:
                     current = signed_in(desk, session, request)
                     if current is not None:
-                        check_session_token(current, form)
+                        check_session_token(request, form)
                         sign_out(session, current, everywhere)
             except Refused as refused:
                 return desk.refused(request, refused)

@@ -23,7 +23,7 @@ from starlette.responses import HTMLResponse, RedirectResponse, Response
 
 from socialbot.access.roles import Actor
 from socialbot.access.signin import ABSOLUTE, current_session
-from socialbot.access.tokens import new_secret, same
+from socialbot.access.tokens import csrf_token, new_secret, same
 from socialbot.store import UserSession
 
 SESSION_COOKIE = "socialbot_session"
@@ -109,10 +109,15 @@ def check_origin(request: Request) -> None:
             raise Refused(403, "This form was sent from another site; nothing was changed.")
 
 
-def check_session_token(current: UserSession, form: dict[str, Any]) -> None:
-    """Refused unless the form carries this session's CSRF token."""
+def session_csrf(request: Request) -> str:
+    """The CSRF token the signed-in session's forms carry (derived from its cookie)."""
+    return csrf_token(request.cookies.get(SESSION_COOKIE, ""))
+
+
+def check_session_token(request: Request, form: dict[str, Any]) -> None:
+    """Refused unless the form carries the CSRF token of the session this request's cookie holds."""
     token = str(form.get("csrf_token", ""))
-    if not token or not same(token, current.csrf_token):
+    if not token or not request.cookies.get(SESSION_COOKIE) or not same(token, session_csrf(request)):
         raise Refused(
             403, "This form has expired or did not come from the desk; reload the page and try again."
         )

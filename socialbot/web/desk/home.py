@@ -24,6 +24,7 @@ from socialbot.web.desk.guard import (
     check_origin,
     check_session_token,
     posted,
+    session_csrf,
     signed_in,
     to_sign_in,
 )
@@ -90,7 +91,7 @@ def home_routes(desk: Desk) -> list[Route]:
                 "desk_home.html",
                 me=current.user,
                 actor=actor,
-                csrf_token=current.csrf_token,
+                csrf_token=session_csrf(request),
                 lists=overview(session, datetime.now(UTC)),
                 may_approve=can(actor, Action.APPROVE),
                 may_admin=can(actor, Action.MANAGE_USERS),
@@ -107,7 +108,7 @@ def home_routes(desk: Desk) -> list[Route]:
                     current = signed_in(desk, session, request)
                     if current is None:
                         return to_sign_in(request)
-                    check_session_token(current, form)
+                    check_session_token(request, form)
                     if name not in ACTIONS:
                         raise Refused(404, f"No action {name!r}.")
                     ACTIONS[name](session, ref, actor_of(current))
@@ -128,7 +129,7 @@ def home_routes(desk: Desk) -> list[Route]:
                 authorize(actor_of(current), Action.MANAGE_USERS)
             except Forbidden as exc:
                 return desk.refused(
-                    request, Refused(403, str(exc)), me=current.user, csrf_token=current.csrf_token
+                    request, Refused(403, str(exc)), me=current.user, csrf_token=session_csrf(request)
                 )
             listed = list(session.scalars(select(User).order_by(User.username)))
             live = {s.user_id for s in session.scalars(select(UserSession))}
@@ -136,7 +137,7 @@ def home_routes(desk: Desk) -> list[Route]:
                 request,
                 "desk_users.html",
                 me=current.user,
-                csrf_token=current.csrf_token,
+                csrf_token=session_csrf(request),
                 users=listed,
                 live=live,
                 zone=desk.zone,
