@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from typing import Any
+from zoneinfo import ZoneInfo
 
+from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session
 
 from socialbot.access.roles import Actor
@@ -35,3 +37,35 @@ def record(
     )
     session.add(event)
     return event
+
+
+def trail(session: Session, subjects: list[tuple[str, object]]) -> list[AuditEvent]:
+    """Every event about these (subject_type, id) pairs, oldest first: what `queue show` and the desk's
+    post page list."""
+    wanted = or_(
+        *(and_(AuditEvent.subject_type == kind, AuditEvent.subject_id == str(i)) for kind, i in subjects)
+    )
+    return list(session.scalars(select(AuditEvent).where(wanted).order_by(AuditEvent.at, AuditEvent.id)))
+
+
+def describe(event: AuditEvent, zone: ZoneInfo) -> str:
+    """One line for people: when, who (and how), what, and each field's before → after."""
+    detail = event.detail or {}
+    before, after = detail.get("before") or {}, detail.get("after") or {}
+    changes = ", ".join(
+        f"{key} {_short(before.get(key))} → {_short(after.get(key))}"
+        for key in sorted(set(before) | set(after))
+        if _short(before.get(key)) != _short(after.get(key))
+    )
+    via = f" ({detail['via']})" if detail.get("via") else ""
+    parts = [
+        f"{event.at.astimezone(zone):%d %b %H:%M:%S} {event.actor}{via}: {event.action}",
+        changes,
+        event.message,
+    ]
+    return " · ".join(p for p in parts if p)
+
+
+def _short(value: object) -> str:
+    text = "—" if value in (None, "", [], {}) else str(value)
+    return text if len(text) <= 60 else text[:57] + "…"

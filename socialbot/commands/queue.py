@@ -6,7 +6,6 @@ from pathlib import Path
 from typing import Any
 
 import click
-from sqlalchemy import select
 
 from socialbot.access.roles import Actor, Forbidden
 from socialbot.cli import App, pass_app
@@ -89,9 +88,9 @@ def queue_show(app: App, ref: str) -> None:
     """One post's deliveries (REF: id or campaign:key): state, times, each part sent, and the audit trail."""
     import textwrap
 
+    from socialbot.access.audit import describe, trail
     from socialbot.dispatch.send import parts_of
     from socialbot.queue import ops
-    from socialbot.store import AuditEvent
 
     zone = app.config.timezone
     try:
@@ -114,15 +113,8 @@ def queue_show(app: App, ref: str) -> None:
                     click.echo(textwrap.indent(text.strip(), "    | ", lambda line: True))
                 if d.last_error:
                     click.echo(f"  last error: {d.last_error}")
-                events = session.scalars(
-                    select(AuditEvent)
-                    .where(AuditEvent.subject_type == "delivery", AuditEvent.subject_id == str(d.id))
-                    .order_by(AuditEvent.at)
-                )
-                for e in events:
-                    click.echo(
-                        f"  {e.at.astimezone(zone):%d %b %H:%M:%S} {e.actor}: {e.action} {e.message}".rstrip()
-                    )
+                for event in trail(session, [("delivery", d.id), ("scheduled_post", post.id)]):
+                    click.echo(f"  {describe(event, zone)}")
     except (QueueError, Forbidden) as exc:
         raise UsageError(str(exc)) from exc
 
