@@ -75,7 +75,9 @@ def store(request: Request) -> Iterator[Session]:
         yield session
 
 
-Db = Annotated[Session, Depends(store)]
+# "function": committed before the answer is sent (FastAPI's default ends a yield dependency after
+# it, and a client could read a 201 for a change not yet committed, or one whose commit then fails).
+Db = Annotated[Session, Depends(store, scope="function")]
 
 
 def actor(credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(BEARER)], session: Db) -> Actor:
