@@ -20,10 +20,9 @@ from pydantic import Field, field_validator
 
 from socialbot.config import Config, parse_duration
 from socialbot.networks import NETWORKS
+from socialbot.queue.media import check_media, media_files
 from socialbot.queue.text import (
-    IMAGE_TYPES,
     LIMITS,
-    MEDIA,
     THREADED,
     compose_parts,
     fill_occurrence,
@@ -222,7 +221,7 @@ def _plan_post(
             )
     deliveries = []
     # Each image is looked for once per post; its size and count against each network's limits.
-    images = _media_files(post, where, campaign_dir, issues)
+    images = media_files(post, where, campaign_dir, issues)
     for target in targets:
         account = config.account(target)
         if account is None:
@@ -231,7 +230,7 @@ def _plan_post(
                 ConfigIssue((*where, "targets"), f"unknown account {target!r}; feeds.toml has: {known}")
             )
             continue
-        _check_media(post, images, account.network, where, target, issues)
+        check_media(post, images, account.network, where, target, issues)
         last_day = _last_day(post)
         problems = len(issues)
         for occurrence, local, due in times:
@@ -242,56 +241,6 @@ def _plan_post(
             if len(issues) > problems:
                 break  # one report per target is enough: every occurrence shares the text
     return deliveries
-
-
-def _media_files(
-    post: PostTable, where: tuple[str | int, ...], directory: Path, issues: list[ConfigIssue]
-) -> dict[int, Path]:
-    """Each image that exists and is an image type, by its position; the others reported once."""
-    found = {}
-    for m, media in enumerate(post.media):
-        path = (directory / media.path).resolve()
-        key = (*where, "media", m, "path")
-        if Path(media.path).suffix.lower() not in IMAGE_TYPES:
-            issues.append(
-                ConfigIssue(
-                    key, f"{media.path}: not an image type socialbot posts ({', '.join(sorted(IMAGE_TYPES))})"
-                )
-            )
-        elif not path.is_file():
-            issues.append(ConfigIssue(key, f"{media.path}: no such file (relative to {directory})"))
-        else:
-            found[m] = path
-    return found
-
-
-def _check_media(
-    post: PostTable,
-    images: dict[int, Path],
-    network: str,
-    where: tuple[str | int, ...],
-    target: str,
-    issues: list[ConfigIssue],
-) -> None:
-    """The post's images fit the network's count and size limits."""
-    limit = MEDIA[network]
-    label = NETWORKS[network].label
-    if len(post.media) > limit.count:
-        issues.append(
-            ConfigIssue(
-                (*where, "media"), f"{len(post.media)} images; {label} ({target}) takes at most {limit.count}"
-            )
-        )
-    for m, path in images.items():
-        media, key = post.media[m], (*where, "media", m, "path")
-        if path.stat().st_size > limit.max_bytes:
-            issues.append(
-                ConfigIssue(
-                    key,
-                    f"{media.path}: {path.stat().st_size:,} bytes; {label} ({target}) takes "
-                    f"images up to {limit.max_bytes:,} bytes",
-                )
-            )
 
 
 def _occurrences(
