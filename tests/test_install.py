@@ -9,7 +9,6 @@ from __future__ import annotations
 import subprocess
 import sys
 import sysconfig
-import time
 import zipfile
 from pathlib import Path
 
@@ -17,7 +16,7 @@ import pytest
 import requests
 
 from socialbot.sandbox.process import free_port
-from socialbot.subprocesses import child_environment
+from socialbot.subprocesses import child_environment, wait_until_answering
 from tests.conftest import ROOT
 from tests.test_deploy import image_command
 
@@ -128,15 +127,7 @@ def test_the_installed_wheel_serves_the_feed(wheel: Path, tmp_path: Path) -> Non
     )
     base = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 60
-        while True:
-            assert bot.poll() is None, bot.communicate()[0]
-            try:
-                requests.get(f"{base}/healthz", timeout=2)
-                break
-            except requests.ConnectionError:
-                assert time.monotonic() < deadline, "the installed socialbot did not answer within 60 s"
-                time.sleep(0.2)
+        wait_until_answering(bot, f"{base}/healthz", 60, "the installed socialbot")
         page = requests.get(f"{base}/whats-new", timeout=10)
         assert page.status_code == 200 and "<html" in page.text
         script = requests.get(f"{base}/embed.js", timeout=10)

@@ -15,7 +15,7 @@ from pathlib import Path
 import requests
 
 from socialbot.sandbox.process import free_port
-from socialbot.subprocesses import child_environment
+from socialbot.subprocesses import child_environment, wait_until_answering
 from tests.conftest import ROOT
 from tests.test_config import SANDBOX_ENV
 
@@ -108,15 +108,7 @@ def run_until_serving(tmp_path: Path, *extra: str) -> str:
         text=True,
     )
     try:
-        deadline = time.monotonic() + 60
-        while True:
-            assert bot.poll() is None, bot.communicate()[0]
-            try:
-                requests.get(f"http://127.0.0.1:{port}/healthz", timeout=2)
-                break
-            except requests.ConnectionError:
-                assert time.monotonic() < deadline, "socialbot run did not answer within 60 s"
-                time.sleep(0.2)
+        wait_until_answering(bot, f"http://127.0.0.1:{port}/healthz", 60, "socialbot run")
     finally:
         bot.send_signal(signal.SIGTERM)
         output = bot.communicate(timeout=30)[0]

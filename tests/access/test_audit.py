@@ -131,12 +131,13 @@ def test_users_tokens_retries_and_moderation_each_write_one_event(db: sessionmak
                 published_at=datetime.now(UTC),
             )
         )
+    made: list[int] = []
     steps: list[tuple[str, Callable[[Session], object]]] = [
         ("delivery.retry", lambda s: ops.retry(s, ref, ADMIN)),
         ("user.add", lambda s: add_user(s, ADMIN, "dana@example.org", Role.OFFICER)),
         ("user.set_role", lambda s: set_role(s, ADMIN, "dana@example.org", Role.APPROVER)),
-        ("token.create", lambda s: create_token(s, ADMIN, "dana@example.org", "site")),
-        ("token.revoke", lambda s: revoke_token(s, ADMIN, 1, datetime.now(UTC))),
+        ("token.create", lambda s: made.append(create_token(s, ADMIN, "dana@example.org", "site")[0].id)),
+        ("token.revoke", lambda s: revoke_token(s, ADMIN, made[0], datetime.now(UTC))),
         ("user.disable", lambda s: disable_user(s, ADMIN, "dana@example.org")),
         ("feed.hide", lambda s: moderate(s, "twitter:9", "hide", ADMIN, "spam")),
     ]

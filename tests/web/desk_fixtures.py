@@ -7,13 +7,14 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
 import requests
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from socialbot.access.roles import Actor
 from socialbot.config import Config
 from socialbot.queue import ops
 from socialbot.queue.compose import PostRequest, compose
-from socialbot.store import Role
+from socialbot.store import AuditEvent, Role
 from tests.conftest import ROOT, remember_secret
 
 # Every secret a desk test makes: none may ever appear in a log line or a page (tests/conftest.py).
@@ -25,6 +26,12 @@ PASSWORDS = {
 EMAILS = {role: f"{role}@example.org" for role in PASSWORDS}
 for _password in PASSWORDS.values():
     remember_secret(_password)
+
+
+def audit_count(db: sessionmaker[Session]) -> int:
+    """How many audit events the store holds."""
+    with db() as session:
+        return session.scalar(select(func.count()).select_from(AuditEvent)) or 0
 
 
 @dataclass

@@ -10,16 +10,16 @@ from typing import Any
 import requests
 from openapi_schema_validator import OAS31Validator
 from openapi_spec_validator import validate
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from socialbot.access.api_tokens import create_token, revoke_token
 from socialbot.dispatch.claim import claim_due
 from socialbot.queue.campaign import load_campaign
 from socialbot.queue.sync import sync_campaign
-from socialbot.store import AuditEvent, Delivery, DeliveryState, Group, Post, ScheduledPost
+from socialbot.store import Delivery, DeliveryState, Group, Post, ScheduledPost
 from tests.conftest import ADMIN, ROOT, remember_secret
-from tests.web.desk_fixtures import EMAILS, DeskSite
+from tests.web.desk_fixtures import EMAILS, DeskSite, audit_count
 
 
 def token(site: DeskSite, role: str) -> str:
@@ -41,11 +41,6 @@ class Api:
 def future(hours: int = 24) -> str:
     """A local time to come, as the API takes it."""
     return (datetime.now(UTC) + timedelta(hours=hours)).replace(tzinfo=None, microsecond=0).isoformat()
-
-
-def audit_count(db: sessionmaker[Session]) -> int:
-    with db() as session:
-        return session.scalar(select(func.count()).select_from(AuditEvent)) or 0
 
 
 def collected_post(db: sessionmaker[Session]) -> str:

@@ -5,10 +5,10 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import func, select, update
+from sqlalchemy import select, update
 
-from socialbot.store import AuditEvent, Delivery, ScheduledPost, SignInLink, UserSession
-from tests.web.desk_fixtures import EMAILS, PASSWORDS, DeskSite
+from socialbot.store import Delivery, ScheduledPost, SignInLink, UserSession
+from tests.web.desk_fixtures import EMAILS, PASSWORDS, DeskSite, audit_count
 
 
 def states(site: DeskSite, ref: str) -> set[str]:
@@ -22,11 +22,6 @@ def states(site: DeskSite, ref: str) -> set[str]:
                 .where(ScheduledPost.campaign == campaign, ScheduledPost.key == key)
             )
         }
-
-
-def audit_count(site: DeskSite) -> int:
-    with site.db() as session:
-        return session.scalar(select(func.count()).select_from(AuditEvent)) or 0
 
 
 def test_the_desk_asks_for_sign_in_and_the_cookie_has_its_flags(desk: DeskSite) -> None:
@@ -82,7 +77,7 @@ def test_state_changing_requests_without_the_csrf_token_are_refused(desk: DeskSi
     ref = desk.queue("officer", approval=False)
     browser = desk.browser()
     browser.sign_in("officer")
-    before = audit_count(desk)
+    before = audit_count(desk.db)
     for data, headers in (
         ({}, {}),
         ({"csrf_token": "forged"}, {}),
@@ -91,7 +86,7 @@ def test_state_changing_requests_without_the_csrf_token_are_refused(desk: DeskSi
         refused = browser.post(f"/desk/deliveries/{ref}/cancel", data, headers=headers)
         assert refused.status_code == 403, data
         assert "Nothing was changed" in refused.text
-    assert states(desk, ref) == {"scheduled"} and audit_count(desk) == before
+    assert states(desk, ref) == {"scheduled"} and audit_count(desk.db) == before
     # A GET never changes anything: the action is POST only.
     assert browser.get(f"/desk/deliveries/{ref}/cancel").status_code == 405
     done = browser.post(f"/desk/deliveries/{ref}/cancel", {"csrf_token": browser.csrf()})
@@ -121,11 +116,11 @@ def test_each_role_may_do_what_it_may_and_a_refusal_changes_nothing(desk: DeskSi
     officer.sign_in("officer")
     approver.sign_in("approver")
     admin.sign_in("admin")
-    before = audit_count(desk)
+    before = audit_count(desk.db)
     refused = officer.post(f"/desk/deliveries/{mine}/approve", {"csrf_token": officer.csrf()})
     assert refused.status_code == 403
     assert "officer@example.org is an officer; only approvers may approve posts" in refused.text
-    assert states(desk, mine) == {"pending_approval"} and audit_count(desk) == before
+    assert states(desk, mine) == {"pending_approval"} and audit_count(desk.db) == before
     assert officer.get("/desk/users").status_code == 403
     assert admin.get("/desk/users").status_code == 200
     approved = approver.post(f"/desk/deliveries/{mine}/approve", {"csrf_token": approver.csrf()})

@@ -20,13 +20,11 @@ from socialbot.web.desk.guard import (
     check_form_token,
     check_origin,
     check_session_token,
-    form_token,
     posted,
     safe_next,
     session_cookie_age,
     set_cookie,
     signed_in,
-    with_form_cookie,
 )
 
 
@@ -34,18 +32,15 @@ def auth_routes(desk: Desk) -> list[Route]:
     """/desk/sign-in, /desk/sign-out, /desk/sign-out-everywhere and /desk/set-password."""
 
     def sign_in_form(request: Request, status: int = 200, message: str = "", email: str = "") -> Response:
-        token = form_token(request)
-        page = desk.page(
+        return desk.form_page(
             request,
             "desk_sign_in.html",
             status,
-            form_token=token,
             next=safe_next(request.query_params.get("next")),
             message=message,
             email=email,
             done=request.query_params.get("done") == "1",
         )
-        return with_form_cookie(page, request, token)
 
     def sign_in_page(request: Request) -> Response:
         return sign_in_form(request)
@@ -101,9 +96,7 @@ def auth_routes(desk: Desk) -> list[Route]:
             except UserError as exc:
                 return desk.refused(request, Refused(410, str(exc)))
             email = user.username
-        token = form_token(request)
-        page = desk.page(request, "desk_set_password.html", email=email, secret=secret, form_token=token)
-        return with_form_cookie(page, request, token)
+        return desk.form_page(request, "desk_set_password.html", email=email, secret=secret)
 
     @posted
     def set_password_post(request: Request, form: dict[str, str]) -> Response:
@@ -125,20 +118,12 @@ def auth_routes(desk: Desk) -> list[Route]:
         return RedirectResponse("/desk/sign-in?done=1", 303)
 
     def _password_again(request: Request, secret: str, message: str) -> Response:
-        token = form_token(request)
         with desk.sessions() as session:
             _, user = link_user(session, secret, datetime.now(UTC))
             email = user.username
-        page = desk.page(
-            request,
-            "desk_set_password.html",
-            400,
-            email=email,
-            secret=secret,
-            form_token=token,
-            message=message,
+        return desk.form_page(
+            request, "desk_set_password.html", 400, email=email, secret=secret, message=message
         )
-        return with_form_cookie(page, request, token)
 
     return [
         Route("/desk/sign-in", sign_in_page, methods=["GET"]),

@@ -60,6 +60,13 @@ class Desk:
             },
         )
 
+    def form_page(self, request: Request, template: str, status: int = 200, **values: Any) -> HTMLResponse:
+        """A page whose form is sent before sign-in: it carries a double-submit token, set as a cookie too."""
+        token = form_token(request)
+        page = self.page(request, template, status, form_token=token, **values)
+        set_cookie(page, request, FORM_COOKIE, token, 3600)
+        return page
+
     def refused(self, request: Request, error: Refused, **values: Any) -> HTMLResponse:
         """The 403 (or other) page: what was refused and why."""
         return self.page(request, "desk_refused.html", error.status, reason=error.reason, **values)
@@ -133,12 +140,6 @@ def check_form_token(request: Request, form: dict[str, Any]) -> None:
     cookie, field = request.cookies.get(FORM_COOKIE, ""), str(form.get("form_token", ""))
     if not cookie or not field or not same(cookie, field):
         raise Refused(403, "This form has expired; reload the page and try again.")
-
-
-def with_form_cookie(response: Response, request: Request, token: str) -> Response:
-    """Set the double-submit cookie the page's form carries."""
-    set_cookie(response, request, FORM_COOKIE, token, 3600)
-    return response
 
 
 def to_sign_in(request: Request) -> Response:
