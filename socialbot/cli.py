@@ -16,6 +16,8 @@ import click
 from socialbot import __version__
 from socialbot.config import Config, config_path, load_config
 from socialbot.errors import SocialbotError
+from socialbot.redaction import REDACTOR, configured_secrets
+from socialbot.redaction import install as install_redaction
 
 if TYPE_CHECKING:
     from sqlalchemy import Engine
@@ -82,6 +84,7 @@ class App:
             self._config = load_config(
                 config_path(self.config_option, os.environ), os.environ, self.database_url
             )
+            REDACTOR.add(configured_secrets(self._config, os.environ))
         return self._config
 
     @property
@@ -132,6 +135,7 @@ def cli(ctx: click.Context, config_option: str | None, database_url: str | None,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
     log.setLevel(logging.DEBUG if verbose else logging.INFO)
+    install_redaction(verbose, os.environ)
     ctx.obj = App(config_option, database_url, verbose)
 
 
