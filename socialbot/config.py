@@ -158,11 +158,21 @@ class FeedTable(Strict):
         return value.rstrip("/")
 
 
+class WebTable(Strict):
+    """[web]: the web server."""
+
+    # Host names the pages and feeds answer for (besides localhost and [feed] base_url's host);
+    # "*.example.org" matches subdomains. Any other Host header is a 400: a cached answer is never
+    # built from an address a visitor made up (Host-header poisoning of a CDN).
+    allowed_hosts: list[str] = Field(default_factory=list)
+
+
 class FeedsFile(Strict):
     """The whole of feeds.toml."""
 
     settings: SettingsTable = SettingsTable()
     feed: FeedTable = FeedTable()
+    web: WebTable = WebTable()
     group: list[GroupTable] = Field(default_factory=list)
     account: list[AccountTable] = Field(default_factory=list)
     # [network.NAME] tables; each network's own folder declares what they hold.
@@ -184,6 +194,7 @@ class Config:
     collect_per_host: int = 8
     networks: dict[str, NetworkSettings] = field(default_factory=dict)
     feed: FeedTable = field(default_factory=FeedTable)
+    web: WebTable = field(default_factory=WebTable)
 
     def network(self, name: str) -> Any:
         """The [network.NAME] settings, defaults filled in."""
@@ -231,6 +242,7 @@ def load_config(path: Path, env: Mapping[str, str] | None = None, database_url: 
         collect_per_host=feeds.settings.collect_per_host,
         networks=networks,
         feed=feeds.feed,
+        web=feeds.web,
     )
 
 

@@ -63,7 +63,8 @@ def readme_variables() -> set[str]:
     """Every variable of the README's environment table, and every account's credential variable."""
     text = (ROOT / "README.md").read_text()
     table = text.split("### Environment variables", 1)[1].split("\n## ", 1)[0]
-    names = set(re.findall(r"^\| `([A-Z][A-Z0-9_]+)`", table, re.M))
+    # Those that socialbot sets for its own child processes are no deployer's to set.
+    names = set(re.findall(r"^\| `([A-Z][A-Z0-9_]+)` \| (?!set by `socialbot run`)", table, re.M))
     config = load_config(ROOT / "feeds.toml", {})
     names |= {var for account in config.accounts for var in account.credentials.values()}
     return names

@@ -138,3 +138,25 @@ def test_run_against_a_sandbox_queues_the_examples_but_not_their_past_posts(
         due = [row[0] for row in connection.execute("select due_at from deliveries")]
     assert due and min(due) > (datetime.now(UTC) - timedelta(minutes=5)).strftime("%Y-%m-%d %H:%M")
     assert "expired" not in output
+
+
+def test_a_stop_while_starting_up_is_a_clean_stop(tmp_path: Path) -> None:
+    # SIGTERM (docker stop) as soon as the scheduler runs, before the web server answers.
+    bot = subprocess.Popen(
+        socialbot_run(tmp_path, free_port()),
+        cwd=tmp_path,
+        env=environment(),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    assert bot.stdout is not None
+    seen = []
+    for line in bot.stdout:
+        seen.append(line)
+        if "scheduler: running the jobs" in line:
+            bot.send_signal(signal.SIGTERM)
+            break
+    output = "".join(seen) + bot.communicate(timeout=30)[0]
+    assert bot.returncode == 0, output
+    assert "aborted" not in output

@@ -60,6 +60,7 @@ def run(
     web_threads: int,
 ) -> None:
     """Run the bot: migrate, load feeds.toml and campaigns, collect, dispatch due posts, serve the feed."""
+    import contextlib
     import signal
     from contextlib import ExitStack
 
@@ -84,7 +85,8 @@ def run(
         _first_admin(app, session)
     for line in _sync_shipped_campaigns(app, sessions, against_sandbox=bool(url) or with_sandbox):
         click.echo(line)
-    with ExitStack() as stack:
+    # A stop (Ctrl-C, SIGTERM) at any moment, starting included, unwinds what was started, in order.
+    with ExitStack() as stack, contextlib.suppress(KeyboardInterrupt):
         if with_sandbox:
             url, _ = stack.enter_context(
                 running_sandbox("--state", "sandbox-state.json", config=app.config.path, env=os.environ)
@@ -103,10 +105,7 @@ def run(
         click.echo(
             f"socialbot: the feed at http://{host}:{port}/whats-new, the demo page at http://{host}:{port}/demo"
         )
-        try:
-            code = web.wait()
-        except KeyboardInterrupt:
-            return
+        code = web.wait()
         raise click.ClickException(f"the web server stopped unexpectedly (exit code {code})")
 
 

@@ -62,7 +62,6 @@ def _json_item(view: ItemView) -> dict[str, Any]:
     item = view.item
     data: dict[str, Any] = {
         "id": f"{item.network}:{item.external_id}",
-        "url": view.permalink or f"{item.network}:{item.external_id}",
         "content_text": clean_text(item.text),
         "content_html": content_html(view),
         "date_published": item.published_at.astimezone(UTC).isoformat().replace("+00:00", "Z"),
@@ -84,6 +83,9 @@ def _json_item(view: ItemView) -> dict[str, Any]:
             "media": view.media,
         },
     }
+    # JSON Feed's url is the item's permalink; an item whose link was dropped (not http(s)) has none.
+    if view.permalink:
+        data["url"] = view.permalink
     if view.link:
         data["external_url"] = view.link
     if view.media:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import contextlib
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Mapping
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -32,7 +32,7 @@ from socialbot.web.fast import CachedFeeds
 from socialbot.web.feed import FeedSite
 from socialbot.web.health import health
 from socialbot.web.metrics import CONTENT_TYPE, Metrics
-from socialbot.web.security import SecurityHeaders
+from socialbot.web.security import SecurityHeaders, TrustedHosts, allowed_hosts
 
 STATIC = Path(__file__).parent / "static"
 STATIC_TYPES = {
@@ -81,8 +81,14 @@ class FeedApp(Starlette):
         return self.cached_feeds
 
 
-def create_app(config: Config, sessions: sessionmaker[Session], sandbox_url: str | None = None) -> FeedApp:
-    """The web app over a store and config (and the sandbox whose images its pages show, if any)."""
+def create_app(
+    config: Config,
+    sessions: sessionmaker[Session],
+    sandbox_url: str | None = None,
+    environ: Mapping[str, str] | None = None,
+) -> FeedApp:
+    """The web app over a store and config (and the sandbox whose images its pages show, if any);
+    environ gives the allowed hosts (SOCIALBOT_ALLOWED_HOSTS, SOCIALBOT_WEB_HOST)."""
     env = templates(config.timezone)
     site = FeedSite(sessions, config.feed, env)
     static = {name: (STATIC / name).read_bytes() for name in STATIC_TYPES}
@@ -125,6 +131,7 @@ def create_app(config: Config, sessions: sessionmaker[Session], sandbox_url: str
         Route("/favicon.ico", lambda request: Response(status_code=204)),
     ]
     middleware = [
+        Middleware(TrustedHosts, hosts=allowed_hosts(config, environ or {})),
         Middleware(SecurityHeaders, privacy_mode=config.feed.privacy_mode, sandbox_url=sandbox_url),
         Middleware(GZipMiddleware, minimum_size=1024),
     ]

@@ -24,7 +24,7 @@ def build() -> Served:
     config = load_config(config_path(None, os.environ), os.environ)
     trusted = trusted_proxies(os.environ)
     sessions = session_factory(make_engine(config.database_url))
-    return Served(create_app(config, sessions, sandbox_url(os.environ)), trusted)
+    return Served(create_app(config, sessions, sandbox_url(os.environ), os.environ), trusted)
 
 
 app = build()

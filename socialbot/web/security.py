@@ -2,15 +2,27 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
+from starlette.middleware.trustedhost import TrustedHostMiddleware
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+if TYPE_CHECKING:
+    from socialbot.config import Config
+
 # socialbot's own pages run only socialbot's own script and styles; images may come from https.
+# frame-ancestors: the embed's script is the way onto another site, not a frame (clickjacking).
 CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' https: data:; "
-    "connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'"
+    "connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
 )
+ALLOWED_HOSTS_ENV = "SOCIALBOT_ALLOWED_HOSTS"
+WEB_HOST_ENV = "SOCIALBOT_WEB_HOST"
+# Answered for any Host: load balancers and probes ask by the machine's address, and neither
+# answer holds a URL built from the Host.
+ANY_HOST_PATHS = ("/healthz", "/metrics")
 PRIVATE_CSP = CSP.replace("img-src 'self' https: data:", "img-src 'self' data:")
 CORS_OPEN = {"Access-Control-Allow-Origin": "*"}
 
@@ -52,3 +64,30 @@ class SecurityHeaders:
             await send(message)
 
         await self.app(scope, receive, with_headers)
+
+
+def allowed_hosts(config: Config, env: Mapping[str, str]) -> list[str]:
+    """The Host names answered: localhost, [feed] base_url's host, the address the server is bound to
+    (unless every address), [web] allowed_hosts and SOCIALBOT_ALLOWED_HOSTS (comma-separated)."""
+    hosts = {"localhost", "127.0.0.1", *config.web.allowed_hosts}
+    hosts |= {h.strip() for h in env.get(ALLOWED_HOSTS_ENV, "").split(",") if h.strip()}
+    if config.feed.base_url:
+        hosts.add(urlsplit(config.feed.base_url).hostname or "")
+    bound = env.get(WEB_HOST_ENV, "")
+    if bound and bound not in ("0.0.0.0", "::"):
+        hosts.add(bound)
+    return sorted(h for h in hosts if h)
+
+
+class TrustedHosts:
+    """Starlette's TrustedHostMiddleware for every path but the health and metrics answers."""
+
+    def __init__(self, app: ASGIApp, hosts: list[str]) -> None:
+        self.app = app
+        self.checked = TrustedHostMiddleware(app, allowed_hosts=hosts)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and scope["path"] not in ANY_HOST_PATHS:
+            await self.checked(scope, receive, send)
+        else:
+            await self.app(scope, receive, send)

@@ -17,6 +17,7 @@ from contextlib import contextmanager
 
 from socialbot.config import Config
 from socialbot.subprocesses import stop, wait_until_answering
+from socialbot.web.security import WEB_HOST_ENV
 from socialbot.web.wsgi import trusted_proxies
 
 TARGET = "socialbot.web.main:wsgi"
@@ -64,12 +65,13 @@ def port_in_use(host: str, port: int) -> bool:
     return False
 
 
-def web_environment(config: Config, env: Mapping[str, str]) -> dict[str, str]:
+def web_environment(config: Config, env: Mapping[str, str], host: str = "") -> dict[str, str]:
     """The environment the web workers read their configuration from (socialbot.web.main)."""
     return {
         **env,
         "SOCIALBOT_CONFIG": str(config.path),
         "SOCIALBOT_DATABASE_URL": config.database_url,
+        WEB_HOST_ENV: host,
     }
 
 
@@ -90,7 +92,9 @@ def running_web(
     trusted_proxies(env)
     # Its own session: Ctrl-C reaches `socialbot run`, which then stops the server in order.
     process = subprocess.Popen(
-        web_command(host, port, workers, threads), env=web_environment(config, env), start_new_session=True
+        web_command(host, port, workers, threads),
+        env=web_environment(config, env, host),
+        start_new_session=True,
     )
     try:
         local = "127.0.0.1" if host in ("0.0.0.0", "::", "") else host

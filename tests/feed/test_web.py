@@ -172,7 +172,8 @@ def test_hostile_posts_are_harmless_in_every_output(db: sessionmaker[Session], c
         assert 'href="javascript:' not in body.lower() and 'src="javascript:' not in body.lower(), path
         assert "\u202e" not in body, path
     for item in feed["items"]:
-        assert not item["url"].lower().startswith("javascript:") or item["_socialbot"]["segments"]
+        # An item's url is its http(s) permalink, or absent: never a javascript: link or an internal id.
+        assert item.get("url", "https://").startswith(("https://", "http://"))
         assert "<script>" not in item["content_html"] and 'onerror="' not in item["content_html"]
         for segment in item["_socialbot"]["segments"]:
             assert "h" not in segment or segment["h"].startswith(("https://", "http://"))
@@ -217,3 +218,28 @@ def load_config_for(tmp_path: Path) -> object:
     path = tmp_path / "feeds.toml"
     path.write_text(MINIMAL)
     return load_config(path, ENV)
+
+
+def test_allowed_hosts_and_base_url_are_answered(db: sessionmaker[Session], tmp_path: Path) -> None:
+    seed_feed(db, 3)
+    path = tmp_path / "feeds.toml"
+    path.write_text(MINIMAL + '\n[web]\nallowed_hosts = ["*.labourleft.org"]\n')
+    app = create_app(load_config(path, ENV), db, environ={"SOCIALBOT_ALLOWED_HOSTS": "feed.example.net"})
+    with serving(app) as base:
+        client = Client(base)
+        for host, status in (("www.labourleft.org", 200), ("feed.example.net", 200), ("evil.example", 400)):
+            answer = client.session.get(f"{base}/feed.json", headers={"Host": host}, timeout=10)
+            assert answer.status_code == status, host
+        client.session.close()
+
+
+def test_an_item_without_a_permalink_has_no_url(db: sessionmaker[Session], client: Client) -> None:
+    seed_feed(db, 3)
+    with db.begin() as session:
+        from sqlalchemy import update
+
+        from socialbot.store import Post
+
+        session.execute(update(Post).values(permalink="javascript:alert(1)"))
+    items = client.get("/feed.json").json()["items"]
+    assert items and all("url" not in item for item in items), "no internal id (rss:…) as a url"

@@ -125,3 +125,18 @@ def test_a_change_of_the_store_reaches_the_served_feed(base: str, db: sessionmak
         time.sleep(0.2)
     assert after.headers["etag"] != before.headers["etag"], "the cached feed was not rebuilt"
     assert first["id"] not in [item["id"] for item in after.json()["items"]]
+
+
+def test_a_made_up_host_is_refused_and_never_cached(base: str) -> None:
+    # Host-header poisoning: with no base_url, links are built from the Host; a made-up one must
+    # never reach a cached (public, max-age) answer that a CDN would give everyone.
+    for path in ("/feed.json?limit=2", "/whats-new", "/demo", "/feed.atom"):
+        for _ in range(2):  # the second time, through the fast path, had the first one been cached
+            evil = requests.get(f"{base}{path}", headers={"Host": "evil.example"}, timeout=10)
+            assert evil.status_code == 400 and "evil.example" not in evil.text, path
+    good = requests.get(f"{base}/feed.json?limit=2", timeout=10)
+    assert good.status_code == 200 and "evil.example" not in good.text
+    # Probes ask by address: health and metrics answer any Host (they build no URL).
+    assert requests.get(f"{base}/healthz", headers={"Host": "10.1.2.3"}, timeout=10).status_code in (200, 503)
+    page = requests.get(f"{base}/whats-new", timeout=10)
+    assert "frame-ancestors 'none'" in page.headers["content-security-policy"]
