@@ -57,6 +57,9 @@ class PostTable(Strict):
     media: list[MediaTable] = Field(default_factory=list)
     targets: list[str] | None = None
     requires_approval: bool | None = None
+    # A recurring post whose time falls in the hour the clocks skip or repeat: no delivery that day,
+    # or the earlier or the later of the two instants the local time can mean. Unset, it is refused.
+    on_clock_change: Literal["skip", "earlier", "later"] | None = None
 
     @field_validator("key")
     @classmethod
@@ -272,17 +275,49 @@ def _occurrences(
         )
         return []
     found: list[tuple[str, datetime, datetime]] = []
+    seen: set[datetime] = set()
     previous, now = None, start - timedelta(microseconds=1)
     while len(found) < MAX_OCCURRENCES:
         fire = trigger.get_next_fire_time(previous, now)
         if fire is None or fire > end:
             break
-        local = fire.astimezone(zone).replace(tzinfo=None)
-        found.append((local.isoformat(timespec="minutes"), local, fire.astimezone(UTC)))
         previous, now = fire, fire
-    if not found:
+        # The wall time the cron asked for: in the hour the clocks skip it does not exist, in the
+        # hour they repeat it happens twice (the trigger fires at both); one delivery per wall time.
+        wall = fire.replace(tzinfo=None, fold=0)
+        if wall in seen:
+            continue
+        seen.add(wall)
+        due = _occurrence_time(post, wall, zone, where, issues)
+        if due is not None:
+            found.append((wall.isoformat(timespec="minutes"), due.astimezone(zone).replace(tzinfo=None), due))
+    if not found and not any(i.path == (*where, "cron") for i in issues):
         issues.append(ConfigIssue((*where, "cron"), f"{post.cron!r} never fires between start and end"))
     return found
+
+
+def _occurrence_time(
+    post: PostTable, wall: datetime, zone: ZoneInfo, where: tuple[str | int, ...], issues: list[ConfigIssue]
+) -> datetime | None:
+    """The UTC time of one occurrence at this local wall time, by the post's on_clock_change policy
+    when the clocks change that night; None when it is skipped (or refused, with an issue)."""
+    due, problem = local_to_utc(wall, zone)
+    if problem is None:
+        return due
+    if post.on_clock_change is None:
+        issues.append(
+            ConfigIssue(
+                (*where, "cron"),
+                f"{problem.split(';')[0]}: say what this post does then with "
+                'on_clock_change = "skip", "earlier" or "later"',
+            )
+        )
+        return None
+    if post.on_clock_change == "skip":
+        return None
+    # Both readings of the wall time, before and after the change: earlier and later instants.
+    readings = sorted({wall.replace(tzinfo=zone, fold=f).astimezone(UTC) for f in (0, 1)})
+    return readings[0] if post.on_clock_change == "earlier" else readings[-1]
 
 
 def _day_bound(value: datetime | date, zone: ZoneInfo, end: bool) -> datetime:

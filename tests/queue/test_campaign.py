@@ -118,3 +118,46 @@ def test_auto_threads_go_whole_to_facebook(tmp_path: Path, config: Config) -> No
     deliveries = load_campaign(campaign_file(tmp_path, body), config).posts[0].deliveries
     parts = {d.account: d.parts for d in deliveries}
     assert len(parts["network-facebook"]) == 1 and len(parts["network-x"]) > 1
+
+
+NIGHTLY = 'cron = "30 1 * * *"\ntext = "{date}: the night shift votes #GV6"\n'
+SPRING = "start = 2027-03-27\nend = 2027-03-29\n"  # the clocks go forward at 01:00 GMT on 28 March
+AUTUMN = "start = 2027-10-30\nend = 2027-11-01\n"  # and back at 02:00 BST on 31 October
+
+
+def local_times(tmp_path: Path, config: Config, body: str) -> list[str]:
+    campaign = load_campaign(campaign_file(tmp_path, body), config)
+    return sorted(
+        {d.due_at.astimezone(campaign.zone).strftime("%d %b %H:%M %Z") for d in campaign.posts[0].deliveries}
+    )
+
+
+@pytest.mark.parametrize(("dates", "night"), [(SPRING, "28 March 2027"), (AUTUMN, "31 October 2027")])
+def test_a_recurring_post_in_the_changing_hour_is_refused_naming_the_night(
+    tmp_path: Path, config: Config, dates: str, night: str
+) -> None:
+    (line,) = errors(tmp_path, config, NIGHTLY + dates)
+    assert f"cron: 01:30 on {night} " in line and 'on_clock_change = "skip", "earlier" or "later"' in line
+
+
+@pytest.mark.parametrize(
+    ("dates", "policy", "expected"),
+    [
+        (SPRING, "skip", ["27 Mar 01:30 GMT", "29 Mar 01:30 BST"]),
+        (SPRING, "earlier", ["27 Mar 01:30 GMT", "28 Mar 00:30 GMT", "29 Mar 01:30 BST"]),
+        (SPRING, "later", ["27 Mar 01:30 GMT", "28 Mar 02:30 BST", "29 Mar 01:30 BST"]),
+        (AUTUMN, "skip", ["01 Nov 01:30 GMT", "30 Oct 01:30 BST"]),
+        (AUTUMN, "earlier", ["01 Nov 01:30 GMT", "30 Oct 01:30 BST", "31 Oct 01:30 BST"]),
+        (AUTUMN, "later", ["01 Nov 01:30 GMT", "30 Oct 01:30 BST", "31 Oct 01:30 GMT"]),
+    ],
+    ids=["spring-skip", "spring-earlier", "spring-later", "autumn-skip", "autumn-earlier", "autumn-later"],
+)
+def test_on_clock_change_picks_one_moment_never_two(
+    tmp_path: Path, config: Config, dates: str, policy: str, expected: list[str]
+) -> None:
+    body = NIGHTLY + dates + f'on_clock_change = "{policy}"\n'
+    assert local_times(tmp_path, config, body) == expected
+    campaign = load_campaign(campaign_file(tmp_path, body), config)
+    for account in ("network-x", "network-facebook"):
+        mine = [d for d in campaign.posts[0].deliveries if d.account == account]
+        assert len({d.occurrence for d in mine}) == len(mine) == len(expected), "one delivery per night"
