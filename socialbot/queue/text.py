@@ -46,6 +46,11 @@ class MediaLimit:
 
     count: int
     max_bytes: int
+    # Width × height at most, where the platform documents one.
+    max_pixels: int | None = None
+    # Whether an animated GIF goes out animated; where it would not, it is refused.
+    animated: bool = True
+    why_not_animated: str = ""
 
 
 IMAGE_TYPES = {
@@ -56,12 +61,19 @@ IMAGE_TYPES = {
     ".webp": "image/webp",
 }
 MEDIA = {
-    # X: 4 images of at most 5 MB (docs.x.com, media best practices).
-    "twitter": MediaLimit(4, 5 * 1024 * 1024),
-    # Bluesky: 4 images of at most 1,000,000 bytes (app.bsky.embed.images, maxSize).
-    "bluesky": MediaLimit(4, 1_000_000),
-    # Mastodon: 4 attachments; 16 MB images on a default 4.x server.
-    "mastodon": MediaLimit(4, 16 * 1024 * 1024),
+    # X: 4 images of at most 5 MB (docs.x.com, media best practices); an animated GIF only through
+    # the chunked upload (docs.x.com/x-api/media), which socialbot does not use yet.
+    "twitter": MediaLimit(
+        4, 5 * 1024 * 1024, animated=False, why_not_animated="X takes animated GIFs only by chunked upload"
+    ),
+    # Bluesky: 4 images of at most 1,000,000 bytes (app.bsky.embed.images, maxSize); images are shown
+    # still, so an animated GIF would lose its animation.
+    "bluesky": MediaLimit(
+        4, 1_000_000, animated=False, why_not_animated="Bluesky shows only its first frame"
+    ),
+    # Mastodon: 4 attachments; 16 MB images and 33,177,600 pixels (mastodon.social's
+    # /api/v2/instance: image_size_limit, image_matrix_limit; the 4.x defaults).
+    "mastodon": MediaLimit(4, 16 * 1024 * 1024, max_pixels=33_177_600),
     # Facebook: socialbot posts one photo with the message; Pages take photos up to 10 MB.
     "facebook": MediaLimit(1, 10 * 1024 * 1024),
 }

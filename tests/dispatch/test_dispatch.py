@@ -3,6 +3,7 @@ fail only their delivery; transient errors retry; deadlines expire; a crash mid-
 
 from __future__ import annotations
 
+import os
 import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
@@ -257,10 +258,22 @@ def test_officers_are_alerted_when_a_post_fails(
     assert "code 190" in mine[0]["message"] and "socialbot queue retry" in mine[0]["message"]
 
 
-PNG = bytes.fromhex(
-    "89504e470d0a1a0a0000000d4948445200000001000000010806000000"
-    "1f15c4890000000d49444154789c6300010000000500010d0a2db40000000049454e44ae426082"
-)
+def png(width: int = 1, height: int = 1, noise: bool = False) -> bytes:
+    """A real PNG (images are checked by their content); noise makes one that does not compress."""
+    import io
+
+    from PIL import Image
+
+    if noise:
+        image = Image.frombytes("RGB", (width, height), os.urandom(width * height * 3))
+    else:
+        image = Image.new("RGB", (width, height), (179, 0, 27))
+    out = io.BytesIO()
+    image.save(out, "PNG")
+    return out.getvalue()
+
+
+PNG = png()
 
 
 def test_images_go_with_the_first_part_on_every_network(
@@ -285,7 +298,8 @@ def test_images_go_with_the_first_part_on_every_network(
 def test_media_limits_are_checked_per_network(config: Config, tmp_path: Path) -> None:
     from socialbot.tomlfile import ConfigError
 
-    (tmp_path / "big.png").write_bytes(PNG + b"0" * 1_100_000)
+    big = png(600, 600, noise=True)
+    (tmp_path / "big.png").write_bytes(big)
     path = tmp_path / "media.toml"
     path.write_text(
         'campaign = "m"\ntargets = ["network-x", "network-bluesky"]\n\n[[post]]\nkey = "p"\n'
@@ -295,7 +309,6 @@ def test_media_limits_are_checked_per_network(config: Config, tmp_path: Path) ->
     with pytest.raises(ConfigError) as raised:
         load_campaign(path, config)
     text = "\n".join(raised.value.lines)
-    size = len(PNG) + 1_100_000
-    assert f"big.png: {size:,} bytes; Bluesky (network-bluesky) takes images up to 1,000,000 bytes" in text
+    assert f"big.png: {len(big):,} bytes; Bluesky (network-bluesky) takes up to 1,000,000" in text
     assert "missing.png: no such file" in text and "notes.pdf: not an image type" in text
     assert "network-x" not in text.split("big.png")[1].split("\n")[0], "X takes 5 MB"
