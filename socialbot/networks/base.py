@@ -9,13 +9,23 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, Protocol
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
 
 class NetworkSettings(BaseModel):
     """Options of one network in feeds.toml's [network.NAME]; unknown keys and wrong types are errors."""
 
     model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
+
+
+class HttpSettings(NetworkSettings):
+    """The limits every network's HTTP client keeps: a hung host or a huge answer costs one source a
+    bounded wait and no memory, never the round (networks/routing.py applies them to each session)."""
+
+    connect_timeout: float = Field(default=5.0, gt=0, le=60)
+    read_timeout: float = Field(default=15.0, gt=0, le=300)
+    # An answer larger than this is refused, not read into memory.
+    max_bytes: int = Field(default=5_000_000, ge=10_000, le=100_000_000)
 
 
 @dataclass(frozen=True)

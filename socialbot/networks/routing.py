@@ -17,6 +17,7 @@ import requests
 from requests.adapters import HTTPAdapter
 
 from socialbot.networks import sandbox_prefixes
+from socialbot.networks.base import HttpSettings
 
 SANDBOX_ENV = "SOCIALBOT_SANDBOX_URL"
 
@@ -36,26 +37,53 @@ def sandbox_url(env: Mapping[str, str] | None = None) -> str | None:
     return value or None
 
 
-class SandboxAdapter(HTTPAdapter):
-    """A requests adapter that sends every request to the sandbox instead of its real host."""
+class ResponseTooLarge(requests.RequestException):
+    """An answer larger than the network's max_bytes: refused, not read."""
 
-    def __init__(self, base_url: str, **kwargs: Any) -> None:
+
+class LimitedAdapter(HTTPAdapter):
+    """A requests adapter with the network's limits: a default connect/read timeout for clients that
+    set none (tweepy sets none, so a hung X host held a round for 600 s), and a size cap; against a
+    sandbox it also sends every request there instead of its real host."""
+
+    def __init__(self, base_url: str | None, limits: HttpSettings | None = None, **kwargs: Any) -> None:
         super().__init__(**kwargs)
-        self.base_url = base_url.rstrip("/")
+        self.base_url = base_url.rstrip("/") if base_url else None
+        self.limits = limits or HttpSettings()
 
     def send(self, request: requests.PreparedRequest, *args: Any, **kwargs: Any) -> requests.Response:
         url = request.url or ""
-        if not url.startswith(self.base_url + "/"):
+        if self.base_url and not url.startswith(self.base_url + "/"):
             request.url = sandbox_target(url, self.base_url)
-        return super().send(request, *args, **kwargs)
+        if kwargs.get("timeout") is None:
+            kwargs["timeout"] = (self.limits.connect_timeout, self.limits.read_timeout)
+        if kwargs.get("stream"):
+            return super().send(request, *args, **kwargs)
+        kwargs["stream"] = True
+        response = super().send(request, *args, **kwargs)
+        # Read at most max_bytes + 1: a larger answer is refused before it fills memory.
+        body = response.raw.read(self.limits.max_bytes + 1, decode_content=True)
+        response.close()
+        if len(body) > self.limits.max_bytes:
+            host, cap = urlsplit(url).hostname, self.limits.max_bytes
+            raise ResponseTooLarge(
+                f"answer from {host} larger than {cap:,} bytes (max_bytes)", response=response
+            )
+        response._content = body
+        return response
 
 
-def route_session(session: requests.Session, base_url: str | None) -> requests.Session:
-    """Mount the sandbox adapter on a library's session when base_url is set; return the session."""
+SandboxAdapter = LimitedAdapter
+
+
+def route_session(
+    session: requests.Session, base_url: str | None, limits: HttpSettings | None = None
+) -> requests.Session:
+    """Mount the limits (and, when base_url is set, the sandbox routing) on a library's session."""
+    adapter = LimitedAdapter(base_url, limits)
+    session.mount("https://", adapter)
+    session.mount("http://", adapter)
     if base_url:
-        adapter = SandboxAdapter(base_url)
-        session.mount("https://", adapter)
-        session.mount("http://", adapter)
         # The sandbox is local: no proxy from the environment applies (and requests would read the
         # environment again on every request to find one).
         session.trust_env = False
@@ -63,15 +91,34 @@ def route_session(session: requests.Session, base_url: str | None) -> requests.S
 
 
 class SandboxTransport(httpx.HTTPTransport):
-    """An httpx transport that sends every request to the sandbox instead of its real host."""
+    """An httpx transport with the network's size cap that, against a sandbox, sends every request
+    there instead of its real host (httpx clients set their own timeouts)."""
 
-    def __init__(self, base_url: str, **kwargs: Any) -> None:
+    def __init__(self, base_url: str | None, limits: HttpSettings | None = None, **kwargs: Any) -> None:
         super().__init__(**kwargs)
-        self.base_url = base_url.rstrip("/")
+        self.base_url = base_url.rstrip("/") if base_url else None
+        self.limits = limits or HttpSettings()
 
     def handle_request(self, request: httpx.Request) -> httpx.Response:
         url = str(request.url)
-        if not url.startswith(self.base_url + "/"):
+        if self.base_url and not url.startswith(self.base_url + "/"):
             request.url = httpx.URL(sandbox_target(url, self.base_url))
             request.headers["Host"] = request.url.netloc.decode("ascii")
-        return super().handle_request(request)
+        response = super().handle_request(request)
+        body = b""
+        for chunk in response.stream:  # type: ignore[union-attr]
+            body += chunk
+            if len(body) > self.limits.max_bytes:
+                response.close()
+                raise httpx.ReadError(
+                    f"answer from {request.url.host} larger than {self.limits.max_bytes:,} bytes (max_bytes)",
+                    request=request,
+                )
+        response.close()
+        return httpx.Response(
+            response.status_code,
+            headers=response.headers,
+            content=body,
+            request=request,
+            extensions=response.extensions,
+        )

@@ -373,3 +373,62 @@ def test_groups_exist_for_every_post(db: sessionmaker[Session], tmp_path: Path, 
             select(func.count()).select_from(Post).outerjoin(Group).where(Group.id.is_(None))
         )
         assert orphans == 0
+
+
+LIMITED = "\n".join(
+    f"[network.{name}]\nconnect_timeout = 1.0\nread_timeout = 1.0\n"
+    for name in ("twitter", "facebook", "bluesky", "mastodon")
+)
+
+
+def test_a_hung_source_of_each_network_costs_one_timeout_not_the_round(
+    db: sessionmaker[Session], tmp_path: Path, sandbox_url: str
+) -> None:
+    config = synced(db, make_config(tmp_path, FEEDS.replace("[network.rss]", LIMITED + "\n[network.rss]")))
+    hung = [
+        {"network": "twitter", "path": "/2/users/by/username/ph_redflag", "hang": True, "hang_seconds": 60},
+        {
+            "network": "facebook",
+            "path": "/*/placeholder.labour-left-alliance/*",
+            "hang": True,
+            "hang_seconds": 60,
+        },
+        {"network": "rss", "path": "/labourleft.org/*", "hang": True, "hang_seconds": 60},
+        {"network": "bluesky", "hang": True, "hang_seconds": 60},
+        {"network": "mastodon", "hang": True, "hang_seconds": 60},
+    ]
+    for rule in hung:
+        control(sandbox_url, "POST", "faults", rule)
+    started = time.monotonic()
+    report = run(db, config, sandbox_url, datetime.now(UTC))
+    took = time.monotonic() - started
+    assert took < 10, f"the round took {took:.1f} s: a hang cost more than its timeout"
+    failed = {o.locator: o for o in report.outcomes if o.failed}
+    assert set(failed) == {
+        "ph_redflag",
+        "placeholder.labour-left-alliance",
+        "https://labourleft.org/feed/",
+        "lla.placeholder.invalid",
+        "redflag@mastodon.placeholder.invalid",
+    }
+    for outcome in failed.values():
+        assert "no answer" in outcome.message, outcome
+    done = [o for o in report.outcomes if not o.failed]
+    assert {o.locator for o in done} >= {"ph_lla", "placeholder.labour-representation-committee"}
+    assert all(o.status in ("ok", "error") for o in done)
+
+
+def test_an_oversized_api_answer_is_refused_not_read(
+    db: sessionmaker[Session], tmp_path: Path, sandbox_url: str
+) -> None:
+    config = synced(
+        db,
+        make_config(
+            tmp_path,
+            FEEDS.replace("[network.rss]", "[network.mastodon]\nmax_bytes = 100000\n\n[network.rss]"),
+        ),
+    )
+    control(sandbox_url, "POST", "faults", {"network": "mastodon", "oversized_mb": 20})
+    report = run(db, config, sandbox_url, datetime.now(UTC))
+    (mastodon,) = by_network(report)["mastodon"]
+    assert mastodon.failed and "larger than 100,000 bytes (max_bytes)" in mastodon.message

@@ -2,10 +2,10 @@
 
 import re
 
-from socialbot.networks.base import NetworkInfo, NetworkSettings
+from socialbot.networks.base import HttpSettings, NetworkInfo
 
 
-class BlueskySettings(NetworkSettings):
+class BlueskySettings(HttpSettings):
     """[network.bluesky]"""
 
     # Public reads need no account: the AppView serves every author's feed.

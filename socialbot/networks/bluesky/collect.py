@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
+import httpx
 from atproto import Client, models
 from atproto_client.request import Request
 
@@ -18,7 +19,6 @@ from socialbot.networks.routing import SandboxTransport
 
 MAX_PAGES = 10
 FIRST_FETCH = 25
-TIMEOUT = 15.0
 
 
 class BlueskyCollector:
@@ -45,8 +45,10 @@ class BlueskyCollector:
     def _client(self) -> Client:
         with self.lock:
             if self.client is None:
-                transport = SandboxTransport(self.sandbox_url) if self.sandbox_url else None
-                request = Request(transport=transport, timeout=TIMEOUT)
+                limits = self.settings
+                transport = SandboxTransport(self.sandbox_url, limits)
+                timeout = httpx.Timeout(limits.read_timeout, connect=limits.connect_timeout)
+                request = Request(transport=transport, timeout=timeout)
                 self.client = Client(base_url=self.settings.appview, request=request)
             return self.client
 

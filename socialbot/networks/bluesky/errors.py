@@ -34,6 +34,8 @@ def bluesky_errors(where: str, *, signed_in: bool) -> Iterator[None]:
         raise Transient(f"{where}: the public AppView refused a read (401: {exc})") from exc
     except exceptions.BadRequestError as exc:
         raise Rejected(f"{where}: {exc}", "bad request") from exc
+    except (exceptions.InvokeTimeoutError, httpx.TimeoutException) as exc:
+        raise Transient(f"{where}: no answer in time (read_timeout)") from exc
     # A malformed answer surfaces as ValueError, KeyError or TypeError where its fields are read.
     except (exceptions.AtProtocolError, httpx.HTTPError, ValueError, KeyError, TypeError) as exc:
         raise Transient(f"{where}: {type(exc).__name__}: {exc}") from exc

@@ -4,10 +4,10 @@ import re
 
 from pydantic import Field
 
-from socialbot.networks.base import NetworkInfo, NetworkSettings
+from socialbot.networks.base import HttpSettings, NetworkInfo
 
 
-class FacebookSettings(NetworkSettings):
+class FacebookSettings(HttpSettings):
     """[network.facebook]"""
 
     # A token that can read the groups' public pages (an app token with Page Public Content Access).

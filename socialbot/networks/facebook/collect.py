@@ -22,7 +22,7 @@ from socialbot.networks.base import (
     secret_fingerprint,
 )
 from socialbot.networks.facebook import FacebookSettings
-from socialbot.networks.facebook.errors import TIMEOUT, graph_errors
+from socialbot.networks.facebook.errors import graph_errors
 from socialbot.networks.links import canonical_url
 from socialbot.networks.per_thread import PerThread
 from socialbot.networks.routing import route_session
@@ -49,8 +49,9 @@ class FacebookCollector:
         self.graphs.close()
 
     def _new_graph(self, _: str) -> facebook.GraphAPI:
-        session = route_session(requests.Session(), self.sandbox_url)
-        graph = facebook.GraphAPI(access_token=self.token, timeout=TIMEOUT, session=session)
+        # The session's adapter keeps the [network.facebook] timeouts and size cap.
+        session = route_session(requests.Session(), self.sandbox_url, self.settings)
+        graph = facebook.GraphAPI(access_token=self.token, session=session)
         graph.version = self.settings.api_version
         return graph
 

@@ -26,7 +26,7 @@ def graph_errors(page: str) -> Iterator[None]:
     except facebook.GraphAPIError as exc:
         raise graph_error(page, exc) from exc
     except requests.Timeout as exc:
-        raise Transient(f"facebook: {page}: no answer within {TIMEOUT}s") from exc
+        raise Transient(f"facebook: {page}: no answer in time ({exc})") from exc
     except (requests.RequestException, ValueError, KeyError) as exc:
         raise Transient(f"facebook: {page}: {type(exc).__name__}: {exc}") from exc
 

@@ -2,10 +2,10 @@
 
 import re
 
-from socialbot.networks.base import NetworkInfo, NetworkSettings
+from socialbot.networks.base import HttpSettings, NetworkInfo
 
 
-class MastodonSettings(NetworkSettings):
+class MastodonSettings(HttpSettings):
     """[network.mastodon]"""
 
     # Public statuses need no token; some servers require one (authorized fetch).

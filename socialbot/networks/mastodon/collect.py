@@ -29,13 +29,14 @@ from socialbot.networks.mastodon import MastodonSettings
 from socialbot.networks.per_thread import PerThread
 from socialbot.networks.routing import route_session
 
-PAGE, FIRST_FETCH, MAX_PAGES, TIMEOUT = 40, 20, 10, 15
+PAGE, FIRST_FETCH, MAX_PAGES = 40, 20, 10
 
 
 class MastodonCollector:
     """Reads statuses; one HTTP session per thread."""
 
     def __init__(self, settings: MastodonSettings, env: Mapping[str, str], sandbox_url: str | None) -> None:
+        self.settings = settings
         self.token = env.get(settings.token_env, "") if settings.token_env else ""
         self.sandbox_url = sandbox_url
         self.sessions = PerThread(self._new_session, requests.Session.close)
@@ -49,13 +50,14 @@ class MastodonCollector:
         self.sessions.close()
 
     def _new_session(self, _: str) -> requests.Session:
-        session = route_session(requests.Session(), self.sandbox_url)
+        session = route_session(requests.Session(), self.sandbox_url, self.settings)
         if self.token:
             session.headers["Authorization"] = f"Bearer {self.token}"
         return session
 
     def _get(self, server: str, path: str, params: dict[str, Any]) -> Any:
-        response = self.sessions.get().get(f"https://{server}/api/v1/{path}", params=params, timeout=TIMEOUT)
+        # The session's adapter keeps the [network.mastodon] timeouts and size cap.
+        response = self.sessions.get().get(f"https://{server}/api/v1/{path}", params=params)
         where = f"mastodon: {server}"
         if response.status_code == 429:
             reset = response.headers.get("X-RateLimit-Reset")
@@ -81,7 +83,7 @@ class MastodonCollector:
                 account_id, requests_made = str(self._get(server, "accounts/lookup", {"acct": user})["id"]), 1
             statuses, pages = self._read(server, account_id, source)
         except requests.Timeout as exc:
-            raise Transient(f"mastodon: {source.locator}: no answer within {TIMEOUT}s") from exc
+            raise Transient(f"mastodon: {source.locator}: no answer in time ({exc})") from exc
         except (requests.RequestException, ValueError, KeyError, TypeError) as exc:
             raise Transient(f"mastodon: {source.locator}: {type(exc).__name__}: {exc}") from exc
         posts = [status_post(s) for s in statuses]

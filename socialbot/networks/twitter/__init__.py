@@ -4,10 +4,10 @@ import re
 
 from pydantic import Field
 
-from socialbot.networks.base import NetworkInfo, NetworkSettings
+from socialbot.networks.base import HttpSettings, NetworkInfo
 
 
-class TwitterSettings(NetworkSettings):
+class TwitterSettings(HttpSettings):
     """[network.twitter]"""
 
     # The app's bearer token, for reading timelines (app-only auth).

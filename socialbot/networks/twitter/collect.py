@@ -53,7 +53,7 @@ class TwitterCollector:
         # Answers as the JSON's dicts: tweepy's Tweet objects (each parsing its own dates) cost a
         # sixth of the X collector's CPU (bench/collect.py's sources), and tweet_to_post reads dicts.
         client = tweepy.Client(bearer_token=self.token, wait_on_rate_limit=False, return_type=dict)
-        route_session(client.session, self.sandbox_url)
+        route_session(client.session, self.sandbox_url, self.settings)
         return client
 
     def _client(self) -> tweepy.Client:
