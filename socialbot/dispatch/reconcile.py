@@ -65,8 +65,19 @@ def _reconcile(
         texts, done = parts_of(delivery), len(delivery.parts)
         since = (delivery.claimed_at or delivery.updated_at) - SLACK
         account = delivery.account.key
+        in_flight = delivery.sending_part
     if done >= len(texts):
         return _settle(sessions, delivery_id, DeliveryState.SENT, now, "complete", "every part was recorded")
+    if in_flight is None:
+        # No part's request had left since the last recorded one: nothing to ask the platform.
+        return _settle(
+            sessions,
+            delivery_id,
+            DeliveryState.SCHEDULED,
+            now,
+            "resume",
+            f"no part was in flight: part {done + 1} goes next",
+        )
     try:
         found = publishers.get(account).find_recent(texts[done], since)
     except NetworkError as exc:
@@ -107,6 +118,7 @@ def _settle(
     with sessions.begin() as session:
         delivery = load(session, delivery_id)
         delivery.state = state
+        delivery.sending_part = None
         if state is DeliveryState.SCHEDULED:
             delivery.due_at = now
         if state is DeliveryState.SENT:

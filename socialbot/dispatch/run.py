@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections import defaultdict
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -33,20 +34,29 @@ def dispatch_round(
     publishers: Publishers,
     worker: str,
     now: datetime | None = None,
-    limit: int = 200,
     concurrency: int = 8,
     alerts: Alerts | None = None,
+    budget: float | None = 1.5,
 ) -> DispatchReport:
-    """Send every due delivery once; each account's in due order (threads stay in order), accounts at once."""
+    """Send due deliveries once; each account's in due order (threads stay in order), accounts at once.
+
+    Deliveries are claimed a small batch at a time (a crash leaves only that batch to settle), batch
+    after batch while the last one was full, for about budget seconds (None: until nothing is due),
+    so that one round fits between two of the scheduler's ticks.
+    """
     now = now or datetime.now(UTC)
     with sessions.begin() as session:
         bump(session, DISPATCH_HEARTBEAT)
     report = DispatchReport(
         expired=expire_missed(sessions, now), held=hold_unpublishable(sessions, publishers, now)
     )
-    claimed = claim_due(sessions, now, worker, limit)
-    if claimed:
-        _send(sessions, publishers, now, claimed, concurrency, report)
+    deadline = None if budget is None else time.monotonic() + budget
+    while True:
+        claimed = claim_due(sessions, now, worker, limit=concurrency)
+        if claimed:
+            _send(sessions, publishers, now, claimed, concurrency, report)
+        if len(claimed) < concurrency or (deadline is not None and time.monotonic() > deadline):
+            break
     if alerts is not None:
         _alert(sessions, alerts, report)
     return report

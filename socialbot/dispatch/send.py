@@ -9,7 +9,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session, joinedload, selectinload, sessionmaker
 
 from socialbot.collect.pacing import backoff
@@ -45,7 +45,8 @@ def load(session: Session, delivery_id: int) -> Delivery:
 def record_part(
     sessions: sessionmaker[Session], delivery_id: int, position: int, published: Published
 ) -> None:
-    """A part that is on the platform, recorded at once and on its own (before the next is sent)."""
+    """A part that is on the platform, recorded at once and on its own (before the next is sent);
+    nothing is in flight any more."""
     with sessions.begin() as session:
         session.add(
             DeliveryPart(
@@ -55,6 +56,14 @@ def record_part(
                 permalink=published.permalink,
             )
         )
+        session.execute(update(Delivery).where(Delivery.id == delivery_id).values(sending_part=None))
+
+
+def mark_sending(sessions: sessionmaker[Session], delivery_id: int, position: int) -> None:
+    """Durably note that part position's request is about to leave: after a crash, only then is the
+    platform asked whether it went out (a delivery claimed but never started is simply sent)."""
+    with sessions.begin() as session:
+        session.execute(update(Delivery).where(Delivery.id == delivery_id).values(sending_part=position))
 
 
 def parts_of(delivery: Delivery) -> list[str]:
@@ -89,6 +98,7 @@ def send_delivery(
     try:
         publisher = publishers.get(account_key)
         for position in range(len(done), len(texts)):
+            mark_sending(sessions, delivery_id, position)
             published = publisher.publish_part(
                 texts[position],
                 done,
@@ -110,6 +120,7 @@ def _finish(
     with sessions.begin() as session:
         delivery = load(session, delivery_id)
         delivery.state = state
+        delivery.sending_part = None
         delivery.last_error = message or None
         if state is DeliveryState.SENT:
             delivery.sent_at = now
@@ -144,6 +155,8 @@ def _retry(
         if isinstance(error, RateLimited):
             due = max(due, error.reset_at + timedelta(seconds=1))
         delivery.last_error = str(error)
+        # The platform answered (an error): the part did not go out, nothing is in doubt.
+        delivery.sending_part = None
         if delivery.not_after is not None and due > delivery.not_after:
             delivery.state = DeliveryState.EXPIRED
             delivery.last_error = f"{error}; the next try would be after its not_after deadline"

@@ -79,7 +79,9 @@ def rehearse(
         publishers = Publishers(config, env, sandbox_url)
         try:
             for moment in moments:
-                dispatch_round(sessions, publishers, "rehearsal", now=moment + timedelta(seconds=1))
+                dispatch_round(
+                    sessions, publishers, "rehearsal", now=moment + timedelta(seconds=1), budget=None
+                )
         finally:
             publishers.close()
         rehearsal = Rehearsal()

@@ -88,6 +88,9 @@ class Delivery(Base):
     due_at: Mapped[datetime] = mapped_column(UTCDateTime)
     not_after: Mapped[datetime | None] = mapped_column(UTCDateTime)
     attempts: Mapped[int] = mapped_column(default=0)
+    # The part whose request is about to leave (written, on its own, just before it is sent; cleared
+    # when the part is recorded): after a crash only a delivery with one is in doubt.
+    sending_part: Mapped[int | None] = mapped_column()
     claimed_by: Mapped[str | None] = mapped_column(String(100))
     claimed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

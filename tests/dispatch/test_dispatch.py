@@ -216,6 +216,8 @@ def test_a_crash_mid_thread_is_reconciled_without_repeats(
                     delivery_id=delivery_id, position=0, external_id=one.external_id, permalink=one.permalink
                 )
             )
+            # The crash came after part 2's request left and before its answer was recorded.
+            session.get(Delivery, delivery_id).sending_part = 1  # type: ignore[union-attr]
     decisions = reconcile_sending(db, publishers, datetime.now(UTC))
     assert sorted(d.decision for d in decisions) == ["recorded", "recorded"]
     dispatch_round(db, publishers, "restarted")
@@ -231,7 +233,9 @@ def test_unsure_platform_leaves_the_delivery_unknown(
     db: sessionmaker[Session], config: Config, tmp_path: Path, sandbox: str
 ) -> None:
     queue(db, config, tmp_path, 'text = "Ballots drop RUN"', targets='["network-mastodon"]')
-    claim_due(db, datetime.now(UTC), "crashed")
+    (claimed,) = claim_due(db, datetime.now(UTC), "crashed")
+    with db.begin() as session:
+        session.get(Delivery, claimed).sending_part = 0  # type: ignore[union-attr]  # its request left
     control(sandbox, "POST", "faults", {"network": "mastodon", "error_rate": 1.0, "statuses": [503]})
     publishers = Publishers(config, SANDBOX_ENV, sandbox)
     decisions = reconcile_sending(db, publishers, datetime.now(UTC))
@@ -239,6 +243,24 @@ def test_unsure_platform_leaves_the_delivery_unknown(
     assert [d.decision for d in decisions] == ["unknown"]
     delivery = deliveries(db)["network-mastodon"]
     assert delivery.state is DeliveryState.UNKNOWN and "could not ask" in (delivery.last_error or "")
+
+
+def test_a_claimed_delivery_with_no_part_in_flight_is_resumed_without_asking(
+    db: sessionmaker[Session], config: Config, tmp_path: Path, sandbox: str
+) -> None:
+    # Killed between the claim and the first request: nothing can have gone out, so the platform
+    # (here refusing every request) is not asked; the delivery simply goes next.
+    run = queue(db, config, tmp_path, 'text = "Ballots drop RUN"', targets='["network-mastodon"]')
+    claim_due(db, datetime.now(UTC), "crashed")
+    control(sandbox, "POST", "faults", {"network": "mastodon", "error_rate": 1.0, "statuses": [503]})
+    publishers = Publishers(config, SANDBOX_ENV, sandbox)
+    decisions = reconcile_sending(db, publishers, datetime.now(UTC))
+    assert [d.decision for d in decisions] == ["resume"]
+    control(sandbox, "DELETE", "faults")
+    dispatch_round(db, publishers, "restarted")
+    publishers.close()
+    assert len(record(sandbox, run)) == 1
+    assert deliveries(db)["network-mastodon"].state is DeliveryState.SENT
 
 
 def test_officers_are_alerted_when_a_post_fails(
