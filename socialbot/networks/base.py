@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import html
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -186,10 +187,12 @@ class Publisher(Protocol):
 
 
 def same_text(a: str, b: str) -> bool:
-    """Whether two texts are the same, links (which platforms shorten) and spacing set aside."""
+    """Whether two texts are the same, links (which platforms shorten), spacing and HTML escaping set
+    aside (X answers "Check your inbox &amp; vote" for the "&" we sent: unrecognised, our own post
+    was sent again after a crash)."""
 
     def normal(text: str) -> str:
-        return " ".join(re.sub(r"https?://\S+", "", text).split())
+        return " ".join(re.sub(r"https?://\S+", "", html.unescape(text)).split())
 
     return normal(a) == normal(b)
 

@@ -245,6 +245,40 @@ def test_unsure_platform_leaves_the_delivery_unknown(
     assert delivery.state is DeliveryState.UNKNOWN and "could not ask" in (delivery.last_error or "")
 
 
+@pytest.mark.parametrize("account", ["network-x", "network-bluesky", "network-mastodon"])
+def test_reconcile_recognises_its_own_post_with_ampersand_angle_and_emoji(
+    db: sessionmaker[Session], config: Config, tmp_path: Path, sandbox: str, account: str
+) -> None:
+    # X answers "&amp;" and "&lt;" for what we sent: compared as given, our own post went unrecognised
+    # and was sent again after a crash (and X's duplicate refusal then failed a published delivery).
+    run = queue(
+        db, config, tmp_path, 'text = "Check your inbox & vote <today> ✊ #GV6 RUN"', targets=f'["{account}"]'
+    )
+    (claimed,) = claim_due(db, datetime.now(UTC), "crashed")
+    publishers = Publishers(config, SANDBOX_ENV, sandbox)
+    with db.begin() as session:
+        session.get(Delivery, claimed).sending_part = 0  # type: ignore[union-attr]
+    # The part's request left and was published; the crash came before its answer was recorded.
+    publishers.get(account).publish_part(f"Check your inbox & vote <today> ✊ #GV6 {run}", [], f"k-{claimed}")
+    decisions = reconcile_sending(db, publishers, datetime.now(UTC))
+    assert [d.decision for d in decisions] == ["recorded"]
+    dispatch_round(db, publishers, "restarted")
+    publishers.close()
+    assert len(record(sandbox, run)) == 1, "published once, never twice"
+    assert deliveries(db)[account].state is DeliveryState.SENT
+
+
+def test_x_text_is_read_unescaped(sandbox: str, config: Config) -> None:
+    from socialbot.networks.twitter.collect import tweet_to_post
+
+    post = tweet_to_post(
+        {"id": "1", "text": "Inbox &amp; vote &lt;3 &gt; all", "created_at": "2026-12-01T09:00:00Z"},
+        {"media": {}},
+        "h",
+    )
+    assert post.text == "Inbox & vote <3 > all"
+
+
 def test_a_claimed_delivery_with_no_part_in_flight_is_resumed_without_asking(
     db: sessionmaker[Session], config: Config, tmp_path: Path, sandbox: str
 ) -> None:

@@ -6,6 +6,7 @@ newest `first_fetch` posts and every later one asks for posts after since_id, ne
 
 from __future__ import annotations
 
+import html
 from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
@@ -117,8 +118,11 @@ class TwitterCollector:
 
 
 def tweet_to_post(tweet: dict[str, Any], includes: dict[str, Any], handle: str) -> Post:
-    """A v2 tweet as a Post: t.co links expanded in the text, the first outside link kept for dedup."""
-    text = tweet["text"]
+    """A v2 tweet as a Post: t.co links expanded in the text, the first outside link kept for dedup.
+
+    X's text is HTML-escaped (&amp;, &lt;, &gt;); the Post holds what the author wrote.
+    """
+    text = html.unescape(tweet["text"])
     links = []
     for url in (tweet.get("entities") or {}).get("urls", []):
         expanded = url.get("expanded_url") or url["url"]

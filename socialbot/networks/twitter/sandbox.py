@@ -36,6 +36,7 @@ from socialbot.networks.twitter.sandbox_shapes import (
     select_tweets,
     tweet_json,
     user_json,
+    x_escaped,
 )
 from socialbot.queue.text import parse_tweet
 from socialbot.sandbox.http import RateLimits, bearer_token, json_response, oauth1_params, token_problem
@@ -245,7 +246,13 @@ class TwitterSandbox:
             media_ids=media_ids,
         )
         return json_response(
-            {"data": {"id": post.id, "text": rendered_text(post), "edit_history_tweet_ids": [post.id]}},
+            {
+                "data": {
+                    "id": post.id,
+                    "text": x_escaped(rendered_text(post)),
+                    "edit_history_tweet_ids": [post.id],
+                }
+            },
             201,
             headers,
         )

@@ -7,6 +7,7 @@ objects; "Pagination"), and as tweepy 4.17 parses them.
 from __future__ import annotations
 
 import hashlib
+import html
 import re
 from datetime import datetime
 from typing import Any
@@ -73,11 +74,16 @@ def rendered_text(post: SandboxPost) -> str:
     return text
 
 
+def x_escaped(text: str) -> str:
+    """Text as X's API gives it: &, < and > HTML-escaped (as recorded answers show: "&amp;")."""
+    return html.escape(text, quote=False)
+
+
 def tweet_json(post: SandboxPost, q: Any) -> dict[str, Any]:
     """One tweet object with the fields asked for in tweet.fields."""
     fields = set(q.get("tweet.fields", "").split(","))
     text = rendered_text(post)
-    tweet: dict[str, Any] = {"id": post.id, "text": text, "edit_history_tweet_ids": [post.id]}
+    tweet: dict[str, Any] = {"id": post.id, "text": x_escaped(text), "edit_history_tweet_ids": [post.id]}
     if "created_at" in fields:
         tweet["created_at"] = x_time(post.created_at)
     if "author_id" in fields:
