@@ -82,8 +82,9 @@ def x_escaped(text: str) -> str:
 def tweet_json(post: SandboxPost, q: Any) -> dict[str, Any]:
     """One tweet object with the fields asked for in tweet.fields."""
     fields = set(q.get("tweet.fields", "").split(","))
-    text = rendered_text(post)
-    tweet: dict[str, Any] = {"id": post.id, "text": x_escaped(text), "edit_history_tweet_ids": [post.id]}
+    # Entities' offsets are counted in the text as given, escaped.
+    text = x_escaped(rendered_text(post))
+    tweet: dict[str, Any] = {"id": post.id, "text": text, "edit_history_tweet_ids": [post.id]}
     if "created_at" in fields:
         tweet["created_at"] = x_time(post.created_at)
     if "author_id" in fields:
