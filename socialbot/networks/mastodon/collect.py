@@ -86,7 +86,8 @@ class MastodonCollector:
             raise Transient(f"mastodon: {source.locator}: no answer in time ({exc})") from exc
         except (requests.RequestException, ValueError, KeyError, TypeError) as exc:
             raise Transient(f"mastodon: {source.locator}: {type(exc).__name__}: {exc}") from exc
-        posts = [status_post(s) for s in statuses]
+        # Followers-only and direct statuses never enter a public feed.
+        posts = [status_post(s) for s in statuses if is_public(s)]
         newest = max((int(s["id"]) for s in statuses), default=None)
         return Fetched(
             posts,
@@ -124,14 +125,29 @@ def error_text(response: requests.Response) -> str:
         return str(response.reason)
 
 
+PUBLIC = ("public", "unlisted")
+
+
+def is_public(status: Any) -> bool:
+    """Whether a status (and what it boosts) is public or unlisted; private and direct ones are not."""
+    shown = status.get("reblog") or status
+    return status.get("visibility", "public") in PUBLIC and shown.get("visibility", "public") in PUBLIC
+
+
 def status_post(status: Any) -> Post:
-    """A Status as a Post: sanitised HTML, its text, the card's or first outside link."""
-    html, text = sanitize_with_text(status["content"] or "")
-    card = status.get("card") or {}
-    link = card.get("url") or outside_link(html, status)
+    """A Status as a Post: sanitised HTML, its text, the card's or first outside link.
+
+    A boost is stored as the boost (its own id, when it was shared) carrying what it boosts: a
+    reblog's own content is empty and its url an /activity page (recorded answers:
+    tests/recordings/mastodon/).
+    """
+    shown = status.get("reblog") or status
+    html, text = sanitize_with_text(shown["content"] or "")
+    card = shown.get("card") or {}
+    link = card.get("url") or outside_link(html, shown)
     media = [
         {"type": m["type"], "url": m["url"], "alt": m.get("description") or ""}
-        for m in status.get("media_attachments", [])
+        for m in shown.get("media_attachments", [])
         if m.get("url")
     ]
     created = status["created_at"]
@@ -142,9 +158,9 @@ def status_post(status: Any) -> Post:
         external_id=str(status["id"]),
         text=text,
         html=html,
-        author=status["account"]["acct"],
+        author=shown["account"]["acct"],
         published_at=created.astimezone(UTC),
-        permalink=status.get("url") or status.get("uri", ""),
+        permalink=shown.get("url") or shown.get("uri", ""),
         link_url=canonical_url(link) if link else None,
         media=media,
         repost_of=str(status["reblog"]["id"]) if status.get("reblog") else None,

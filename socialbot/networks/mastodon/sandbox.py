@@ -148,6 +148,8 @@ class MastodonSandbox:
         posts = list(reversed(account.visible(self.world.now())))
         if q.get("exclude_replies") in ("true", "1"):
             posts = [p for p in posts if p.reply_to is None or p.reply_to.account is account]
+        if q.get("exclude_reblogs") == "true":
+            posts = [p for p in posts if not is_boost(p)]
         if q.get("max_id"):
             posts = [p for p in posts if int(p.id) < int(q["max_id"])]
         if q.get("since_id"):
@@ -170,7 +172,7 @@ class MastodonSandbox:
                 f'<{base}?{urlencode(keep | {"max_id": page[-1].id})}>; rel="next", '
                 f'<{base}?{urlencode(keep | {"min_id": page[0].id})}>; rel="prev"'
             )
-        return json_response([status_json(p, server) for p in page], headers=headers)
+        return json_response([timeline_json(p, server) for p in page], headers=headers)
 
     async def status(self, request: Request) -> Response:
         post = self.world.post("mastodon", request.path_params["id"])
@@ -270,6 +272,41 @@ def account_json(account: SandboxAccount, server: str) -> dict[str, Any]:
     }
 
 
+def visibility(post: SandboxPost) -> str:
+    """Seeded history has followers-only and direct statuses too, as real accounts do (never ours)."""
+    if post.published:
+        return "public"
+    return {3: "private", 11: "direct", 7: "unlisted"}.get(post.seq % 17, "public")
+
+
+def is_boost(post: SandboxPost) -> bool:
+    """Whether the timeline shows this seeded status as a boost."""
+    return not post.published and post.seq % 9 == 4
+
+
+def timeline_json(post: SandboxPost, server: str) -> dict[str, Any]:
+    """A status as an account's timeline lists it: every ninth seeded one a boost of another account's
+    status, shaped as Mastodon answers a reblog (empty content, an /activity url, the original under
+    "reblog")."""
+    status = status_json(post, server)
+    if not is_boost(post):
+        return status
+    original = dict(status)
+    status.update(
+        content="",
+        url=f"{status['uri']}/activity",
+        uri=f"{status['uri']}/activity",
+        media_attachments=[],
+        tags=[],
+        reblog=original
+        | {
+            "id": f"{post.id}0",
+            "account": account_json(post.account, server) | {"acct": "comrade@union.example"},
+        },
+    )
+    return status
+
+
 def status_json(post: SandboxPost, server: str) -> dict[str, Any]:
     """A Status entity; content is HTML, as Mastodon renders it."""
     account = account_json(post.account, server)
@@ -299,7 +336,7 @@ def status_json(post: SandboxPost, server: str) -> dict[str, Any]:
         "in_reply_to_account_id": post.reply_to.account.numeric_id if post.reply_to else None,
         "sensitive": False,
         "spoiler_text": "",
-        "visibility": "public",
+        "visibility": visibility(post),
         "language": "en",
         "uri": f"https://{host}/users/{account['username']}/statuses/{post.id}",
         "url": f"https://{host}/@{account['username']}/{post.id}",

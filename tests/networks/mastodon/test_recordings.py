@@ -1,0 +1,65 @@
+"""Mastodon's real answers (tests/recordings/mastodon/) through the collector's parsing, and the
+sandbox's seeded history, which now has boosts and followers-only and direct statuses too."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+
+from socialbot.networks.base import SourceRef
+from socialbot.networks.mastodon import MastodonSettings
+from socialbot.networks.mastodon.collect import MastodonCollector, is_public, status_post
+from tests.conftest import ROOT
+
+RECORDED = ROOT / "tests" / "recordings" / "mastodon"
+
+
+def recorded(name: str) -> dict[str, Any]:
+    return json.loads((RECORDED / name).read_text())  # type: ignore[no-any-return]
+
+
+def test_a_boost_is_the_boosted_status_shared_when_it_was() -> None:
+    post = status_post(recorded("reblog.json"))
+    assert post.text == "Toot!", "a reblog's own content is empty"
+    assert post.permalink == "http://localhost:3000/@mastodonpy_test/109440146834306693", "not /activity"
+    assert post.external_id == "109440146837184212" and post.repost_of == "109440146834306693"
+    assert post.author == "mastodonpy_test"
+    assert post.published_at == datetime(2022, 12, 1, 19, 48, 35, 558000, tzinfo=UTC), "when it was shared"
+
+
+@pytest.mark.parametrize(
+    ("visibility", "shown"), [("public", True), ("unlisted", True), ("private", False), ("direct", False)]
+)
+def test_only_public_and_unlisted_statuses_enter_the_feed(visibility: str, shown: bool) -> None:
+    status = recorded("reblog.json")["reblog"] | {"visibility": visibility}
+    assert is_public(status) is shown
+    boost = recorded("reblog.json")
+    boost["reblog"]["visibility"] = visibility
+    assert is_public(boost) is shown, "a boost of a private status is not shown either"
+
+
+def test_the_sandbox_history_has_boosts_and_private_statuses_handled(sandbox: str) -> None:
+    collector = MastodonCollector(MastodonSettings(), {}, sandbox)
+    try:
+        source = SourceRef(
+            1,
+            "mastodon",
+            "redflag@mastodon.placeholder.invalid",
+            None,
+            None,
+            None,
+            None,
+            {"include_reposts": True},
+        )
+        fetched = collector.fetch_new(source)
+    finally:
+        collector.close()
+    assert fetched.posts
+    assert all(p.text and "/activity" not in p.permalink for p in fetched.posts)
+    boosts = [p for p in fetched.posts if p.repost_of]
+    assert boosts and all(p.author == "comrade@union.example" for p in boosts)
+    # Seeded statuses 3 and 11 of every 17 are followers-only and direct: none of them came through.
+    assert len(fetched.posts) < 20
