@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 import click
 from rich.console import Console
 from rich.table import Table
@@ -55,6 +57,10 @@ def config_check(app: App) -> None:
         reason = publishing_blocker(account, os.environ)
         if reason:
             blocked.append(reason)
+    today = datetime.now(UTC).date()
+    for name in NETWORKS:
+        for warning in config.network(name).warnings(today):
+            click.echo(f"{config.path}: [network.{name}] warning: {warning}")
     if blocked:
         click.echo(
             f"{len(blocked)} of {len(config.accounts)} accounts cannot publish for real: outside a sandbox "

@@ -7,7 +7,7 @@ import html
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any, Protocol
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -17,6 +17,10 @@ class NetworkSettings(BaseModel):
     """Options of one network in feeds.toml's [network.NAME]; unknown keys and wrong types are errors."""
 
     model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
+
+    def warnings(self, today: date) -> list[str]:
+        """What `config check` should tell the deployer about these settings (none by default)."""
+        return []
 
 
 class HttpSettings(NetworkSettings):

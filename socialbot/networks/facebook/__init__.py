@@ -1,10 +1,12 @@
 """Facebook Pages, through facebook-sdk's GraphAPI."""
 
 import re
+from datetime import date
 
 from pydantic import Field
 
 from socialbot.networks.base import HttpSettings, NetworkInfo
+from socialbot.networks.facebook.versions import CURRENT, version_warning
 
 
 class FacebookSettings(HttpSettings):
@@ -13,8 +15,13 @@ class FacebookSettings(HttpSettings):
     # A token that can read the groups' public pages (an app token with Page Public Content Access).
     token_env: str = "SOCIALBOT_FACEBOOK_READ_TOKEN"
     # facebook-sdk 3.1.0 knows only the retired 2.8–3.1; socialbot sets a current version itself.
-    api_version: str = Field(default="v21.0", pattern=r"^v\d{1,2}\.\d$")
+    api_version: str = Field(default=CURRENT, pattern=r"^v\d{1,2}\.\d$")
     first_fetch: int = Field(default=25, ge=1, le=100)
+
+    def warnings(self, today: date) -> list[str]:
+        """The configured Graph API version, when Meta retires it within 90 days (or did)."""
+        problem = version_warning(self.api_version, today)
+        return [problem] if problem else []
 
 
 NETWORK = NetworkInfo(
