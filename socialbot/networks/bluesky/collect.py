@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Mapping
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 import httpx
@@ -61,15 +61,16 @@ class BlueskyCollector:
             while pages < MAX_PAGES:
                 feed = self._author_feed(source, cursor, replies)
                 pages += 1
-                fresh = [i for i in feed["feed"] if not source.cursor or created_at(i) > source.cursor]
+                since = parse_time(source.cursor) if source.cursor else None
+                fresh = [i for i in feed["feed"] if since is None or item_time(i) > since]
                 items += fresh
                 cursor = feed.get("cursor")
                 if not source.cursor or len(fresh) < len(feed["feed"]) or not cursor:
                     break
         include_reposts = bool(source.options.get("include_reposts"))
         posts = [feed_post(i) for i in items if include_reposts or not i.get("reason")]
-        newest = max((created_at(i) for i in items), default=source.cursor)
-        return Fetched(posts, cursor=newest, requests=pages)
+        newest = max((item_time(i) for i in items), default=None)
+        return Fetched(posts, cursor=newest.isoformat() if newest else source.cursor, requests=pages)
 
     def _author_feed(self, source: SourceRef, cursor: str | None, replies: bool) -> dict[str, Any]:
         """One page of app.bsky.feed.getAuthorFeed as its JSON.
@@ -93,13 +94,48 @@ class BlueskyCollector:
         return content
 
 
-def created_at(item: dict[str, Any]) -> str:
-    """A feed item's post's createdAt, as the ISO text Bluesky gives (the source's cursor)."""
-    return str(item["post"]["record"]["createdAt"])
+REPOST = "app.bsky.feed.defs#reasonRepost"
+
+
+def parse_time(text: str) -> datetime:
+    """An AT Protocol datetime, in any of the forms seen (Z, .000000Z, +00:00), as aware UTC: compared
+    as text they order wrongly."""
+    return datetime.fromisoformat(text.replace("Z", "+00:00")).astimezone(UTC)
+
+
+def repost_reason(item: dict[str, Any]) -> dict[str, Any] | None:
+    """The item's reasonRepost (who reposted it, when), if it is a repost."""
+    reason = item.get("reason")
+    return reason if isinstance(reason, dict) and reason.get("$type") == REPOST else None
+
+
+def item_time(item: dict[str, Any]) -> datetime:
+    """When the item entered the author's feed: a repost when it was reposted (its original may be
+    weeks older), a post when it was made. The feed is in this order, and the cursor follows it."""
+    reason = repost_reason(item)
+    return parse_time(reason["indexedAt"] if reason else item["post"]["record"]["createdAt"])
+
+
+def embed_media(embed: dict[str, Any]) -> list[dict[str, Any]]:
+    """Images of an embed view, a video's thumbnail, and the media of a quote with media."""
+    if embed.get("$type") == "app.bsky.embed.recordWithMedia#view":
+        embed = embed.get("media") or {}
+    if embed.get("$type") == "app.bsky.embed.video#view" and embed.get("thumbnail"):
+        return [{"type": "video", "url": embed["thumbnail"], "alt": embed.get("alt", "")}]
+    return [
+        {"type": "photo", "url": image.get("fullsize"), "alt": image.get("alt", "")}
+        for image in embed.get("images") or []
+        if isinstance(image, dict)
+    ]
 
 
 def feed_post(item: dict[str, Any]) -> Post:
-    """A FeedViewPost (JSON) as a Post: the link from a facet or an external embed."""
+    """A FeedViewPost (JSON) as a Post: the link from a facet or an external embed.
+
+    A repost is stored as the repost (keyed by its record, at the time it was reposted), carrying the
+    reposted post's text, author and link: keyed by the original, a repost of an older post looked
+    already seen and was dropped.
+    """
     post = item["post"]
     record = post["record"]
     link = None
@@ -110,22 +146,24 @@ def feed_post(item: dict[str, Any]) -> Post:
     external = (record.get("embed") or {}).get("external")
     if isinstance(external, dict) and external.get("uri"):
         link = link or external["uri"]
-    media = [
-        {"type": "photo", "url": image.get("fullsize"), "alt": image.get("alt", "")}
-        for image in (post.get("embed") or {}).get("images") or []
-        if isinstance(image, dict)
-    ]
     handle = post["author"]["handle"]
     rkey = post["uri"].rsplit("/", 1)[-1]
+    reason = repost_reason(item)
+    if reason:
+        by = (reason.get("by") or {}).get("did", "")
+        external_id = reason.get("uri") or f"{post['uri']}#repost:{by}:{reason['indexedAt']}"
+    else:
+        external_id = post["uri"]
     return Post(
         network="bluesky",
-        external_id=post["uri"],
+        external_id=external_id,
         text=record.get("text", ""),
         author=handle,
-        published_at=datetime.fromisoformat(record["createdAt"].replace("Z", "+00:00")),
+        published_at=item_time(item),
         permalink=f"https://bsky.app/profile/{handle}/post/{rkey}",
         link_url=canonical_url(link) if link else None,
-        media=media,
+        media=embed_media(post.get("embed") or {}),
+        repost_of=post["uri"] if reason else None,
         raw={"uri": post["uri"], "cid": post.get("cid")},
     )
 

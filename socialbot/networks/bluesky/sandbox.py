@@ -11,7 +11,7 @@ import base64
 import hashlib
 import json
 import time
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from starlette.requests import Request
@@ -140,7 +140,7 @@ class BlueskySandbox:
         if q.get("cursor"):
             posts = [p for p in posts if bsky_time(p.created_at) < q["cursor"]]
         page = posts[:limit]
-        body: dict[str, Any] = {"feed": [feed_item(p) for p in page]}
+        body: dict[str, Any] = {"feed": [timeline_item(p) for p in page]}
         if len(posts) > limit:
             body["cursor"] = bsky_time(page[-1].created_at)
         return json_response(body, headers=headers)
@@ -278,12 +278,49 @@ def profile_json(account: SandboxAccount) -> dict[str, Any]:
     return {"did": did_of(account), "handle": account.locator, "displayName": account.name, "labels": []}
 
 
+def record_time(post: SandboxPost) -> str:
+    """createdAt as clients write it: Bluesky's own app with milliseconds and Z, others with six
+    digits, or an offset (the lexicon allows any RFC 3339 time)."""
+    form = post.seq % 3
+    if form == 1:
+        return post.created_at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    if form == 2:
+        return post.created_at.astimezone(UTC).isoformat(timespec="seconds")
+    return bsky_time(post.created_at)
+
+
+def timeline_item(post: SandboxPost) -> dict[str, Any]:
+    """An author-feed item: every seventh seeded one a repost, by this account, of another account's
+    post made ten days earlier (a FeedViewPost with a reasonRepost, as the lexicon defines it)."""
+    item = feed_item(post)
+    if post.published or post.seq % 7 != 5:
+        return item
+    original = item["post"]
+    did = did_of(post.account)
+    original["uri"] = f"at://did:plc:sandboxcomrade/app.bsky.feed.post/orig{post.seq}"
+    original["author"] = {
+        "did": "did:plc:sandboxcomrade",
+        "handle": "comrade.bsky.social",
+        "displayName": "Comrade",
+        "labels": [],
+    }
+    original["record"]["createdAt"] = bsky_time(post.created_at - timedelta(days=10))
+    item["reason"] = {
+        "$type": "app.bsky.feed.defs#reasonRepost",
+        "by": profile_json(post.account),
+        "uri": f"at://{did}/app.bsky.feed.repost/rp{post.seq}",
+        "cid": cid_of(post),
+        "indexedAt": bsky_time(post.created_at),
+    }
+    return item
+
+
 def feed_item(post: SandboxPost) -> dict[str, Any]:
     """A FeedViewPost: the post view, and the reply refs when it answers another post."""
     record: dict[str, Any] = {
         "$type": "app.bsky.feed.post",
         "text": post.text,
-        "createdAt": bsky_time(post.created_at),
+        "createdAt": record_time(post),
         "langs": ["en"],
     }
     facets = link_facets(post)
