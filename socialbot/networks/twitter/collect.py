@@ -7,6 +7,7 @@ newest `first_fetch` posts and every later one asks for posts after since_id, ne
 from __future__ import annotations
 
 import html
+import re
 from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
@@ -27,8 +28,13 @@ from socialbot.networks.routing import route_session
 from socialbot.networks.twitter import TwitterSettings
 from socialbot.networks.twitter.errors import x_errors
 
-TWEET_FIELDS = ["created_at", "entities", "attachments", "referenced_tweets", "conversation_id", "author_id"]
-EXPANSIONS = ["attachments.media_keys"]
+# note_tweet: a post longer than 280 characters comes whole only there (its text is cut).
+TWEET_FIELDS = [
+    "created_at", "entities", "attachments", "referenced_tweets",
+    "conversation_id", "author_id", "note_tweet",
+]  # fmt: skip
+# A retweet's own text is a cut "RT @x: …"; the original, with its media, comes in includes.tweets.
+EXPANSIONS = ["attachments.media_keys", "referenced_tweets.id", "referenced_tweets.id.attachments.media_keys"]
 MEDIA_FIELDS = ["url", "preview_image_url", "width", "height", "alt_text", "type"]
 MAX_PAGES = 10
 
@@ -92,6 +98,7 @@ class TwitterCollector:
     ) -> tuple[list[dict[str, Any]], dict[str, Any], str | None, int]:
         tweets: list[dict[str, Any]] = []
         media: dict[str, Any] = {}
+        originals: dict[str, Any] = {}
         newest, token, pages = None, None, 0
         while pages < MAX_PAGES:
             page: dict[str, Any] = self._client().get_users_tweets(
@@ -107,30 +114,42 @@ class TwitterCollector:
             )
             pages += 1
             tweets += page.get("data") or []
-            media |= {m["media_key"]: m for m in (page.get("includes") or {}).get("media", [])}
+            includes = page.get("includes") or {}
+            media |= {m["media_key"]: m for m in includes.get("media", [])}
+            originals |= {t["id"]: t for t in includes.get("tweets", [])}
             meta = page.get("meta") or {}
             newest = newest or meta.get("newest_id")
             token = meta.get("next_token")
             # Without since_id this is the first fetch: one page, never the whole history.
             if not token or not since_id:
                 break
-        return tweets, {"media": media}, newest, pages
+        return tweets, {"media": media, "tweets": originals}, newest, pages
 
 
 def tweet_to_post(tweet: dict[str, Any], includes: dict[str, Any], handle: str) -> Post:
     """A v2 tweet as a Post: t.co links expanded in the text, the first outside link kept for dedup.
 
-    X's text is HTML-escaped (&amp;, &lt;, &gt;); the Post holds what the author wrote.
+    X's text is HTML-escaped (&amp;, &lt;, &gt;); the Post holds what the author wrote. A long post's
+    whole text is its note_tweet's; a retweet carries its original's text and media (X's docs: "Post
+    fields", note_tweet; referenced_tweets expansions).
     """
-    text = html.unescape(tweet["text"])
+    repost = next((r["id"] for r in tweet.get("referenced_tweets", []) if r["type"] == "retweeted"), None)
+    shown = (includes.get("tweets") or {}).get(repost, tweet) if repost else tweet
+    note = shown.get("note_tweet") or {}
+    text = html.unescape(note.get("text") or shown["text"])
     links = []
-    for url in (tweet.get("entities") or {}).get("urls", []):
+    for url in (note.get("entities") or shown.get("entities") or {}).get("urls", []):
         expanded = url.get("expanded_url") or url["url"]
+        if is_own_media_link(expanded):
+            # The post's own photo or video link is dropped from the text, as X's apps do.
+            text = re.sub(rf" ?{re.escape(url['url'])}", "", text).strip()
+            continue
         text = text.replace(url["url"], expanded)
-        if not is_own_media_link(expanded):
+        # A quoted post's link is the quote, not a link the post shares.
+        if not is_post_link(expanded):
             links.append(expanded)
     media = []
-    for key in (tweet.get("attachments") or {}).get("media_keys", []):
+    for key in (shown.get("attachments") or {}).get("media_keys", []):
         item = includes["media"].get(key)
         if item and (item.get("url") or item.get("preview_image_url")):
             media.append(
@@ -142,7 +161,6 @@ def tweet_to_post(tweet: dict[str, Any], includes: dict[str, Any], handle: str) 
                     "alt": item.get("alt_text", ""),
                 }
             )
-    repost = next((r["id"] for r in tweet.get("referenced_tweets", []) if r["type"] == "retweeted"), None)
     return Post(
         network="twitter",
         external_id=tweet["id"],
@@ -155,6 +173,11 @@ def tweet_to_post(tweet: dict[str, Any], includes: dict[str, Any], handle: str) 
         repost_of=repost,
         raw={"id": tweet["id"], "conversation_id": tweet.get("conversation_id")},
     )
+
+
+def is_post_link(url: str) -> bool:
+    """A link to a post on X (a quote), not to an article."""
+    return re.match(r"^https?://(www\.|mobile\.)?(x|twitter)\.com/\w+/status/\d+", url) is not None
 
 
 def is_own_media_link(url: str) -> bool:

@@ -79,12 +79,32 @@ def x_escaped(text: str) -> str:
     return html.escape(text, quote=False)
 
 
+def cut_text(text: str) -> str:
+    """text as a long post's text field shows it: its first 280 weighted characters, then "…"."""
+    from socialbot.queue.text import parse_tweet
+
+    if parse_tweet(html.unescape(text)).weightedLength <= 280:
+        return text
+    words, kept = text.split(" "), ""
+    for word in words:
+        if parse_tweet(html.unescape(f"{kept} {word}…".strip())).weightedLength > 280:
+            break
+        kept = f"{kept} {word}".strip()
+    return f"{kept}…"
+
+
 def tweet_json(post: SandboxPost, q: Any) -> dict[str, Any]:
     """One tweet object with the fields asked for in tweet.fields."""
     fields = set(q.get("tweet.fields", "").split(","))
-    # Entities' offsets are counted in the text as given, escaped.
-    text = x_escaped(rendered_text(post))
+    # Entities' offsets are counted in the text as given, escaped. A post longer than 280 comes cut
+    # in text and whole in note_tweet, when asked for.
+    full = x_escaped(rendered_text(post))
+    text = cut_text(full)
     tweet: dict[str, Any] = {"id": post.id, "text": text, "edit_history_tweet_ids": [post.id]}
+    if text != full and "note_tweet" in fields:
+        tweet["note_tweet"] = {"text": full}
+        if "entities" in fields and (entities := entities_json(post, full)):
+            tweet["note_tweet"]["entities"] = entities
     if "created_at" in fields:
         tweet["created_at"] = x_time(post.created_at)
     if "author_id" in fields:
