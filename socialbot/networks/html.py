@@ -117,3 +117,13 @@ def first_link(html: str) -> str | None:
     """The first http(s) link in sanitised HTML."""
     match = re.search(r'<a [^>]*href="(https?://[^"]+)"', html)
     return match.group(1).replace("&amp;", "&") if match else None
+
+
+def first_image(html: str) -> tuple[str, str] | None:
+    """The first http(s) image in sanitised HTML, with its alt text (tracking pixels are gone already)."""
+    for tag in re.findall(r"<img [^>]*>", html):
+        src = re.search(r'src="(https?://[^"]+)"', tag)
+        if src:
+            alt = re.search(r'alt="([^"]*)"', tag)
+            return unescape(src.group(1)), unescape(alt.group(1)) if alt else ""
+    return None

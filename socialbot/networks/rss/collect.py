@@ -18,7 +18,7 @@ import urllib3
 
 from socialbot import __version__
 from socialbot.networks.base import Fetched, Post, RateLimited, Rejected, SourceRef, Transient
-from socialbot.networks.html import html_to_text, sanitize_with_text
+from socialbot.networks.html import first_image, html_to_text, sanitize_with_text
 from socialbot.networks.links import canonical_url
 from socialbot.networks.routing import sandbox_target
 from socialbot.networks.rss import RssSettings
@@ -207,7 +207,8 @@ def entry_to_post(entry: Any, feed_title: str, feed_url: str = "") -> Post | Non
     """
     # A plain dict: FeedParserDict.get maps old key names on every call, and only current ones are read.
     entry = dict(entry)
-    given = entry.get("link") or ""
+    # FeedBurner rewrites links to its own redirect; the original article is in feedburner:origLink.
+    given = entry.get("feedburner_origlink") or entry.get("link") or ""
     link = given if given.startswith(ABSOLUTE) else urljoin(feed_url, given) if given else ""
     external_id = entry.get("id") or link
     if not external_id:
@@ -219,8 +220,7 @@ def entry_to_post(entry: Any, feed_title: str, feed_url: str = "") -> Post | Non
     text = body if title and body.startswith(title) else "\n\n".join(part for part in (title, body) if part)
     when = entry.get("published_parsed") or entry.get("updated_parsed")
     published = datetime.fromtimestamp(calendar.timegm(when), UTC) if when else datetime.now(UTC)
-    thumbnails = entry.get("media_thumbnail", [])
-    media = [{"type": "image", "url": urljoin(feed_url, m["url"])} for m in thumbnails if m.get("url")]
+    media = entry_media(entry, html, feed_url)
     return Post(
         network="rss",
         external_id=external_id[:500],
@@ -238,6 +238,21 @@ def entry_to_post(entry: Any, feed_title: str, feed_url: str = "") -> Post | Non
             "hash": hashlib.sha256(html_source.encode()).hexdigest()[:16],
         },
     )
+
+
+def entry_media(entry: dict[str, Any], html: str, feed_url: str) -> list[dict[str, Any]]:
+    """An entry's images: media:content images (WordPress, YouTube), media:thumbnail, else the first
+    image of its content."""
+    found = [
+        m.get("url")
+        for m in entry.get("media_content") or []
+        if m.get("url") and (m.get("medium") == "image" or str(m.get("type", "")).startswith("image/"))
+    ]
+    found += [m.get("url") for m in entry.get("media_thumbnail") or [] if m.get("url")]
+    media = [{"type": "image", "url": urljoin(feed_url, url), "alt": ""} for url in dict.fromkeys(found)]
+    if not media and (inline := first_image(html)):
+        media = [{"type": "image", "url": urljoin(feed_url, inline[0]), "alt": inline[1]}]
+    return media
 
 
 def make_collector(settings: Any, env: Mapping[str, str], sandbox_url: str | None) -> RssCollector:

@@ -37,7 +37,7 @@ def test_relative_links_are_made_absolute_against_the_feed() -> None:
     assert rally.permalink == "https://brent.example.org/2026/11/rally/"
     assert rally.link_url == "https://brent.example.org/2026/11/rally/"
     assert rally.external_id == "rally-1"
-    assert rally.media == [{"type": "image", "url": "https://brent.example.org/img/rally.jpg"}]
+    assert rally.media == [{"type": "image", "url": "https://brent.example.org/img/rally.jpg", "alt": ""}]
     assert rally.text == "Rally on Saturday\n\nMeet at the park"
     assert 'href="https://brent.example.org/map"' in (rally.html or "")
     assert ballots.external_id == ballots.permalink == "https://brent.example.org/2026/11/ballots/"
