@@ -23,9 +23,10 @@ from socialbot.config import load_config
 from socialbot.feed.moderation import moderate
 from socialbot.queue import ops
 from socialbot.queue.compose import PostRequest, compose
-from socialbot.store import AuditEvent, Delivery, DeliveryState, Group, Post, Role
+from socialbot.store import AuditEvent, Delivery, DeliveryState, Role
 from socialbot.store.sync import sync_config
 from tests.conftest import ADMIN, ROOT
+from tests.feed.seed import one_post
 from tests.test_config import SANDBOX_ENV
 
 CONFIG = load_config(ROOT / "feeds.toml", SANDBOX_ENV)
@@ -120,17 +121,7 @@ def test_users_tokens_retries_and_moderation_each_write_one_event(db: sessionmak
     with db.begin() as session:
         delivery = session.scalars(select(Delivery)).one()
         delivery.state = DeliveryState.FAILED
-        group = session.scalars(select(Group)).first()
-        assert group is not None
-        session.add(
-            Post(
-                network="twitter",
-                external_id="9",
-                group_id=group.id,
-                text="x",
-                published_at=datetime.now(UTC),
-            )
-        )
+    one_post(db, "twitter", "9", "x")
     made: list[int] = []
     steps: list[tuple[str, Callable[[Session], object]]] = [
         ("delivery.retry", lambda s: ops.retry(s, ref, ADMIN)),

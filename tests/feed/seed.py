@@ -75,3 +75,24 @@ def seed_feed(db: sessionmaker[Session], count: int = 30, hostile: bool = False)
                         published_at=NOW - timedelta(seconds=n),
                     )
                 )
+
+
+def one_post(
+    db: sessionmaker[Session], network: str = "twitter", external_id: str = "1", text: str = "Solidarity"
+) -> str:
+    """One collected post of the first group in the store; its network:external_id."""
+    from sqlalchemy import select
+
+    with db.begin() as session:
+        group = session.scalars(select(Group).order_by(Group.id)).first()
+        assert group is not None
+        session.add(
+            Post(
+                network=network,
+                external_id=external_id,
+                group_id=group.id,
+                text=text,
+                published_at=datetime.now(UTC),
+            )
+        )
+    return f"{network}:{external_id}"

@@ -11,14 +11,14 @@ import requests
 from openapi_schema_validator import OAS31Validator
 from openapi_spec_validator import validate
 from sqlalchemy import select
-from sqlalchemy.orm import Session, sessionmaker
 
 from socialbot.access.api_tokens import create_token, revoke_token
 from socialbot.dispatch.claim import claim_due
 from socialbot.queue.campaign import load_campaign
 from socialbot.queue.sync import sync_campaign
-from socialbot.store import Delivery, DeliveryState, Group, Post, ScheduledPost
+from socialbot.store import Delivery, DeliveryState, ScheduledPost
 from tests.conftest import ADMIN, ROOT, remember_secret
+from tests.feed.seed import one_post
 from tests.web.desk_fixtures import EMAILS, DeskSite, audit_count
 
 
@@ -43,25 +43,8 @@ def future(hours: int = 24) -> str:
     return (datetime.now(UTC) + timedelta(hours=hours)).replace(tzinfo=None, microsecond=0).isoformat()
 
 
-def collected_post(db: sessionmaker[Session]) -> str:
-    """One post of the feed, collected from a group's source; its network:external_id."""
-    with db.begin() as session:
-        group = session.scalars(select(Group).order_by(Group.id)).first()
-        assert group is not None
-        session.add(
-            Post(
-                network="twitter",
-                external_id="1",
-                group_id=group.id,
-                text="Solidarity",
-                published_at=datetime.now(UTC),
-            )
-        )
-    return "twitter:1"
-
-
 def test_the_openapi_description_is_valid_and_every_route_answers_as_described(desk: DeskSite) -> None:
-    feed_ref = collected_post(desk.db)
+    feed_ref = one_post(desk.db)
     spec = requests.get(f"{desk.base}/api/v1/openapi.json", timeout=10).json()
     validate(spec)
     assert spec["servers"] == [{"url": "/api/v1"}]
@@ -166,7 +149,7 @@ def test_roles_and_four_eyes_through_the_api(desk: DeskSite) -> None:
         "/posts",
         {"targets": ["network-x"], "text": "My own reminder", "at": future(), "requires_approval": True},
     ).json()["post"]
-    feed_ref = collected_post(desk.db)
+    feed_ref = one_post(desk.db)
     before = audit_count(desk.db)
     refused = officer.call("post", f"/deliveries/{ref}/approve")
     assert refused.status_code == 403 and "only approvers may approve posts" in refused.json()["detail"]

@@ -17,7 +17,6 @@ from socialbot.web.desk.guard import (
     SESSION_COOKIE,
     Desk,
     Refused,
-    check_form_token,
     check_origin,
     check_session_token,
     posted,
@@ -45,13 +44,8 @@ def auth_routes(desk: Desk) -> list[Route]:
     def sign_in_page(request: Request) -> Response:
         return sign_in_form(request)
 
-    @posted
+    @desk.form_post
     def sign_in_post(request: Request, form: dict[str, str]) -> Response:
-        try:
-            check_origin(request)
-            check_form_token(request, form)
-        except Refused as refused:
-            return desk.refused(request, refused)
         email, password = str(form.get("email", "")), str(form.get("password", ""))
         address = request.client.host if request.client else ""
         try:
@@ -98,13 +92,8 @@ def auth_routes(desk: Desk) -> list[Route]:
             email = user.username
         return desk.form_page(request, "desk_set_password.html", email=email, secret=secret)
 
-    @posted
+    @desk.form_post
     def set_password_post(request: Request, form: dict[str, str]) -> Response:
-        try:
-            check_origin(request)
-            check_form_token(request, form)
-        except Refused as refused:
-            return desk.refused(request, refused)
         secret, password = str(form.get("token", "")), str(form.get("password", ""))
         if password != str(form.get("confirm", "")):
             return _password_again(request, secret, "The two passwords differ.")

@@ -67,6 +67,22 @@ class Desk:
         set_cookie(page, request, FORM_COOKIE, token, 3600)
         return page
 
+    def form_post(
+        self, handler: Callable[[Request, dict[str, Any]], Response]
+    ) -> Callable[[Request], Awaitable[Response]]:
+        """A POST of a form shown before sign-in: refused (nothing done) unless it comes from our own
+        site with its double-submit token; then handler, in a worker thread."""
+
+        def checked(request: Request, form: dict[str, Any]) -> Response:
+            try:
+                check_origin(request)
+                check_form_token(request, form)
+            except Refused as refused:
+                return self.refused(request, refused)
+            return handler(request, form)
+
+        return posted(checked)
+
     def refused(self, request: Request, error: Refused, **values: Any) -> HTMLResponse:
         """The 403 (or other) page: what was refused and why."""
         return self.page(request, "desk_refused.html", error.status, reason=error.reason, **values)
