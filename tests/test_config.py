@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from socialbot.config import ConfigError, load_config, missing_secrets, parse_duration
-from socialbot.networks.credentials import sandbox_credentials
+from socialbot.config import ConfigError, load_config, parse_duration
+from socialbot.networks.credentials import missing_secrets, sandbox_credentials
 from tests.conftest import DATA, ROOT
 
 # The sandbox's fake value for every secret the shipped feeds.toml names.

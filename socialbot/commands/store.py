@@ -10,7 +10,6 @@ from rich.table import Table
 from sqlalchemy import func, select
 
 from socialbot.cli import App, pass_app
-from socialbot.config import missing_secrets
 from socialbot.errors import UsageError
 from socialbot.networks import NETWORKS
 from socialbot.store import Group, Source
@@ -30,7 +29,7 @@ def config_check(app: App) -> None:
     """Validate feeds.toml and the environment; print a summary."""
     import os
 
-    from socialbot.networks.credentials import publishing_blocker, with_sandbox_credentials
+    from socialbot.networks.credentials import missing_secrets, publishing_blocker, with_sandbox_credentials
     from socialbot.networks.routing import sandbox_url
 
     config = app.config

@@ -3,6 +3,7 @@ must never be sent to a real platform."""
 
 from __future__ import annotations
 
+import os
 from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
@@ -73,3 +74,27 @@ def publishing_blocker(account: AccountTable, env: Mapping[str, str]) -> str | N
                 "not a real one"
             )
     return None
+
+
+def missing_secrets(config: Config, env: Mapping[str, str] | None = None) -> list[str]:
+    """One line per credential (an account's, or a network's read token) whose variable is unset."""
+    env = os.environ if env is None else env
+    lines = []
+    for name, info in NETWORKS.items():
+        if not any(s.network == name for g in config.groups for s in g.source):
+            continue
+        for key in info.read_secrets:
+            var = getattr(config.network(name), key)
+            if var and not env.get(var):
+                lines.append(
+                    f"{config.path}: [network.{name}] {key}: environment variable {var} is not set "
+                    f"(needed to collect the {info.label} sources)"
+                )
+    for account in config.accounts:
+        for name, var in account.credentials.items():
+            if not env.get(var):
+                lines.append(
+                    f"{config.path}: account {account.key!r} ({account.network}): "
+                    f"environment variable {var} for {name} is not set"
+                )
+    return lines

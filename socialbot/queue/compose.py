@@ -21,10 +21,10 @@ from socialbot.queue.campaign import (
     Campaign,
     CampaignFile,
     Wording,
-    local_to_utc,
     plan_campaign,
 )
 from socialbot.queue.errors import QueueError
+from socialbot.queue.occurrences import local_to_utc
 from socialbot.tomlfile import ConfigIssue, issue_from_pydantic
 
 # A time a little in the past is "now" typed slowly; more than this is refused.

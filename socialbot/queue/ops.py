@@ -10,8 +10,9 @@ from sqlalchemy.orm import Session, joinedload, selectinload
 
 from socialbot.access.audit import record
 from socialbot.access.roles import Action, Actor, authorize
-from socialbot.queue.campaign import Campaign, local_to_utc
+from socialbot.queue.campaign import Campaign
 from socialbot.queue.errors import FilePostEdit, QueueError
+from socialbot.queue.occurrences import local_to_utc
 from socialbot.queue.sync import UNSENT, SyncResult, refuse_edit_of_file_post, sync_campaign
 from socialbot.store import Delivery, DeliveryState, ScheduledPost
 

@@ -11,13 +11,14 @@ import base64
 import hashlib
 import json
 import time
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
+from socialbot.networks.bluesky.sandbox_records import bsky_time, link_facets, record_time
 from socialbot.queue.text import graphemes
 from socialbot.sandbox.http import RateLimits, bearer_token, json_response, token_problem
 from socialbot.sandbox.world import SandboxAccount, SandboxPost, World
@@ -49,11 +50,6 @@ def cid_of(post: SandboxPost) -> str:
     """A CID-looking content id (base32 of the text's hash)."""
     digest = hashlib.sha256(f"{post.id}{post.text}".encode()).digest()
     return "bafyrei" + base64.b32encode(digest).decode().lower().rstrip("=")[:52]
-
-
-def bsky_time(at: datetime) -> str:
-    """ISO 8601 with milliseconds and Z."""
-    return at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.") + f"{at.microsecond // 1000:03d}Z"
 
 
 def jwt(subject: str, scope: str, seconds: int) -> str:
@@ -278,17 +274,6 @@ def profile_json(account: SandboxAccount) -> dict[str, Any]:
     return {"did": did_of(account), "handle": account.locator, "displayName": account.name, "labels": []}
 
 
-def record_time(post: SandboxPost) -> str:
-    """createdAt as clients write it: Bluesky's own app with milliseconds and Z, others with six
-    digits, or an offset (the lexicon allows any RFC 3339 time)."""
-    form = post.seq % 3
-    if form == 1:
-        return post.created_at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
-    if form == 2:
-        return post.created_at.astimezone(UTC).isoformat(timespec="seconds")
-    return bsky_time(post.created_at)
-
-
 def timeline_item(post: SandboxPost) -> dict[str, Any]:
     """An author-feed item: every seventh seeded one a repost, by this account, of another account's
     post made ten days earlier (a FeedViewPost with a reasonRepost, as the lexicon defines it)."""
@@ -370,22 +355,6 @@ def feed_item(post: SandboxPost) -> dict[str, Any]:
             "parent": {"uri": post.reply_to.id, "cid": cid_of(post.reply_to)},
         }
     return item
-
-
-def link_facets(post: SandboxPost) -> list[dict[str, Any]]:
-    """Link facets with UTF-8 byte offsets, as the richtext spec counts them."""
-    facets = []
-    encoded = post.text.encode()
-    for link in post.links:
-        start = encoded.find(link.encode())
-        if start >= 0:
-            facets.append(
-                {
-                    "index": {"byteStart": start, "byteEnd": start + len(link.encode())},
-                    "features": [{"$type": "app.bsky.richtext.facet#link", "uri": link}],
-                }
-            )
-    return facets
 
 
 def fault_response(kind: str, reset: int) -> Response:
