@@ -229,3 +229,20 @@ def test_no_desk_page_shows_a_password_or_a_session_secret(desk: DeskSite) -> No
         text = browser.get(path).text
         assert secret not in text and all(p not in text for p in PASSWORDS.values())
     assert "Ballots drop tomorrow #GV6" in browser.get("/desk").text, "the post above waits, listed"
+
+
+def test_a_posts_page_shows_its_deliveries_and_history(desk: DeskSite) -> None:
+    ref = desk.queue("officer")
+    approver = desk.browser()
+    approver.sign_in("approver")
+    assert (
+        approver.post(f"/desk/deliveries/{ref}/approve", {"csrf_token": approver.csrf()}).status_code == 303
+    )
+    page = approver.get(f"/desk/posts/{ref}")
+    assert page.status_code == 200
+    assert "Queued by officer@example.org, approved by approver@example.org" in page.text
+    assert "network-x" in page.text and "network-mastodon" in page.text and "not sent" in page.text
+    assert "approver@example.org (web): delivery.approve · state pending_approval → scheduled" in page.text
+    assert "officer@example.org (web): post.create" in page.text
+    assert approver.get("/desk/posts/desk:nothing-here").status_code == 404
+    assert f'href="/desk/posts/{ref.replace(":", "%3A")}"' in approver.get("/desk").text

@@ -13,7 +13,9 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
+from socialbot.access.audit import describe, trail
 from socialbot.access.roles import Action, Forbidden, authorize, can
+from socialbot.dispatch.send import parts_of
 from socialbot.queue import ops
 from socialbot.queue.errors import QueueError
 from socialbot.store import Delivery, DeliveryState, ScheduledPost, User, UserSession
@@ -143,8 +145,35 @@ def home_routes(desk: Desk) -> list[Route]:
                 zone=desk.zone,
             )
 
+    def post_page(request: Request) -> Response:
+        ref = request.path_params["ref"]
+        with desk.sessions.begin() as session:
+            current = signed_in(desk, session, request)
+            if current is None:
+                return to_sign_in(request)
+            try:
+                found = ops.find(session, ref)
+            except QueueError as exc:
+                return desk.refused(
+                    request, Refused(404, str(exc)), me=current.user, csrf_token=session_csrf(request)
+                )
+            post = found[0].scheduled_post
+            events = trail(session, [("scheduled_post", post.id), *(("delivery", d.id) for d in found)])
+            return desk.page(
+                request,
+                "desk_post.html",
+                me=current.user,
+                csrf_token=session_csrf(request),
+                post=post,
+                ref=f"{post.campaign}:{post.key}",
+                deliveries=[(d, parts_of(d)) for d in found],
+                trail=[describe(e, desk.zone) for e in events],
+                zone=desk.zone,
+            )
+
     return [
         Route("/desk", home, methods=["GET"]),
+        Route("/desk/posts/{ref}", post_page, methods=["GET"]),
         Route("/desk/deliveries/{ref}/{action}", act, methods=["POST"]),
         Route("/desk/users", users, methods=["GET"]),
     ]
