@@ -91,3 +91,32 @@ def test_cut_columns_and_media_compare_as_stored(db: sessionmaker[Session]) -> N
     with db() as session:
         post = session.scalars(select(Post)).one()
         assert post.media == photo and len(post.author) == 200
+
+
+def test_an_undated_feed_entry_keeps_the_time_it_was_first_seen(db: sessionmaker[Session]) -> None:
+    # A feed entry without pubDate gets "now" each time it is parsed; the store keeps the first.
+    import feedparser
+
+    from socialbot.networks.rss.collect import PARSE_OPTIONS, entry_to_post
+
+    body = (
+        b'<?xml version="1.0"?><rss version="2.0"><channel><title>Branch</title><link>https://b.example/</link>'
+        b"<item><title>Picket at 7am</title><link>https://b.example/picket/</link><guid>p1</guid></item>"
+        b"</channel></rss>"
+    )
+    gid = group_id(db)
+    seen = []
+    for _ in range(2):
+        (entry,) = feedparser.parse(body, **PARSE_OPTIONS).entries
+        post = entry_to_post(entry, "https://b.example/feed/", "Branch")
+        assert post is not None
+        seen.append(post.published_at)
+        with db.begin() as session:
+            upsert_posts(session, gid, None, [post], datetime.now(UTC))
+    assert seen[1] > seen[0], "parsed twice, dated twice"
+    with db() as session:
+        stored = session.scalars(select(Post.published_at).where(Post.external_id == "p1")).one()
+    assert (
+        stored == seen[0].replace(microsecond=stored.microsecond)
+        or abs((stored - seen[0]).total_seconds()) < 1
+    )
