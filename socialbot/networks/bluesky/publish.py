@@ -21,7 +21,8 @@ from socialbot.networks.bluesky.errors import bluesky_errors
 from socialbot.networks.credentials import secrets_for
 from socialbot.networks.routing import SandboxTransport
 
-URL = re.compile(r"https?://\S+")
+# A URL, or a hashtag that starts a word (not one inside a URL: those are matched whole first).
+LINKABLE = re.compile(r"https?://\S+|(?<![\w/#])#\w*[^\W\d_]\w*")
 
 
 class BlueskyPublisher:
@@ -92,15 +93,32 @@ class BlueskyPublisher:
 
 
 def with_links(text: str) -> client_utils.TextBuilder:
-    """text with a link facet on every URL (byte offsets are the SDK's business)."""
+    """text with a link facet on every URL and a tag facet on every #hashtag, so #GV6 is a tag on
+    Bluesky as it is elsewhere (byte offsets are the SDK's business). A sentence's full stop or
+    comma after a URL is not part of it ("…/rally/." linked the dot)."""
     builder = client_utils.TextBuilder()
     position = 0
-    for match in URL.finditer(text):
+    for match in LINKABLE.finditer(text):
+        found = match.group(0)
+        if found.startswith("#"):
+            builder.text(text[position : match.start()])
+            builder.tag(found, found[1:])
+            position = match.end()
+            continue
+        url = trimmed_url(found)
         builder.text(text[position : match.start()])
-        builder.link(match.group(0), match.group(0))
-        position = match.end()
+        builder.link(url, url)
+        position = match.start() + len(url)
     builder.text(text[position:])
     return builder
+
+
+def trimmed_url(url: str) -> str:
+    """A URL without the punctuation that ends the sentence around it (a closing bracket stays when
+    the URL opened one, as Wikipedia's do)."""
+    while (url and url[-1] in ".,;:!?'\"") or (url.endswith(")") and url.count("(") < url.count(")")):
+        url = url[:-1]
+    return url
 
 
 def make_publisher(

@@ -1,0 +1,43 @@
+"""What socialbot posts to Bluesky links as Bluesky's own app does: URLs without the sentence's full
+stop, #hashtags as tag facets (app.bsky.richtext.facet#link, #tag)."""
+
+from __future__ import annotations
+
+import pytest
+
+from socialbot.networks.bluesky.publish import with_links
+
+
+def facets(text: str) -> list[tuple[str, str]]:
+    built = with_links(text)
+    encoded = built.build_text().encode()
+    found = []
+    for facet in built.build_facets():
+        feature = facet.features[0]
+        span = encoded[facet.index.byte_start : facet.index.byte_end].decode()
+        found.append((span, getattr(feature, "uri", None) or f"#{feature.tag}"))
+    return found
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (
+            "Join us: https://labourleft.org/rally/.",
+            [("https://labourleft.org/rally/", "https://labourleft.org/rally/")],
+        ),
+        ("Vote #GV6, now!", [("#GV6", "#GV6")]),
+        ("Ballots drop ✊ tomorrow #GV6 #NEC2026", [("#GV6", "#GV6"), ("#NEC2026", "#NEC2026")]),
+        ("Year #2026 is not a tag", []),
+        (
+            "See https://en.wikipedia.org/wiki/Foo_(bar)).",
+            [("https://en.wikipedia.org/wiki/Foo_(bar)", "https://en.wikipedia.org/wiki/Foo_(bar)")],
+        ),
+        (
+            "A link with a fragment https://labourleft.org/page#top stays one link",
+            [("https://labourleft.org/page#top", "https://labourleft.org/page#top")],
+        ),
+    ],
+)
+def test_links_and_tags(text: str, expected: list[tuple[str, str]]) -> None:
+    assert facets(text) == expected
