@@ -29,6 +29,9 @@ class Fault:
     statuses: list[int] = field(default_factory=lambda: [500, 502, 503])
     # Every matching request gets a 429 until this many seconds after the rule was set.
     rate_limited_for: int = 0
+    # Like rate_limited_for, but the platform's daily cap (X's 24-hour posting limit): the 429 says
+    # the short window resets soon and the day's cap only after this many seconds.
+    daily_cap_for: int = 0
     hang: bool = False
     hang_seconds: float = 600.0
     malformed: bool = False
@@ -67,7 +70,8 @@ class Faults:
             )
         fault = Fault(**spec)
         fault.id = next(self.ids)
-        fault.reset_at = int(time.time()) + fault.rate_limited_for if fault.rate_limited_for else 0
+        limited_for = fault.rate_limited_for or fault.daily_cap_for
+        fault.reset_at = int(time.time()) + limited_for if limited_for else 0
         with self.lock:
             self.rules.append(fault)
         return fault
@@ -178,7 +182,7 @@ class FaultMiddleware:
             if rule.expired_token and responder:
                 return responder("expired_token", 0)
             if rule.reset_at and time.time() < rule.reset_at and responder:
-                return responder("rate_limited", rule.reset_at)
+                return responder("daily_cap" if rule.daily_cap_for else "rate_limited", rule.reset_at)
             if rule.error_rate and self.faults.roll(rule.error_rate) and responder:
                 response = responder("server_error", 0)
                 response.status_code = self.faults.random.choice(rule.statuses)

@@ -368,3 +368,40 @@ def test_media_limits_are_checked_per_network(config: Config, tmp_path: Path) ->
     assert f"big.png: {len(big):,} bytes; Bluesky (network-bluesky) takes up to 1,000,000" in text
     assert "missing.png: no such file" in text and "notes.pdf: not an image type" in text
     assert "network-x" not in text.split("big.png")[1].split("\n")[0], "X takes 5 MB"
+
+
+def test_xs_daily_cap_waits_for_its_own_reset_not_the_fifteen_minute_window(
+    db: sessionmaker[Session], config: Config, tmp_path: Path, sandbox: str
+) -> None:
+    queue(db, config, tmp_path, 'text = "Ballots drop tomorrow RUN"', targets='["network-x"]')
+    control(sandbox, "POST", "faults", {"network": "twitter", "path": "/2/tweets", "daily_cap_for": 6 * 3600})
+    publishers = Publishers(config, SANDBOX_ENV, sandbox)
+    (outcome,) = dispatch_round(db, publishers, "test").outcomes
+    publishers.close()
+    assert outcome.state is DeliveryState.SCHEDULED and "24-hour posting cap" in outcome.message
+    x = deliveries(db)["network-x"]
+    # tweepy's reset_time is the 15-minute window's; the next try waits for the day's cap instead.
+    assert x.due_at > datetime.now(UTC) + timedelta(hours=5, minutes=50)
+
+
+def test_xs_402_says_the_credits_are_used_up_and_fails_with_an_alert(
+    db: sessionmaker[Session], config: Config, tmp_path: Path, sandbox: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    import logging
+
+    from socialbot.dispatch.alerts import Alerts
+
+    queue(db, config, tmp_path, 'text = "Ballots drop tomorrow RUN"', targets='["network-x"]')
+    control(
+        sandbox,
+        "POST",
+        "faults",
+        {"network": "twitter", "path": "/2/tweets", "error_rate": 1.0, "statuses": [402]},
+    )
+    publishers = Publishers(config, SANDBOX_ENV, sandbox)
+    with caplog.at_level(logging.WARNING, "socialbot.alerts"):
+        (outcome,) = dispatch_round(db, publishers, "test", alerts=Alerts([])).outcomes
+    publishers.close()
+    assert outcome.state is DeliveryState.FAILED
+    assert "API credits are used up; top them up in the developer portal" in outcome.message
+    assert "a post failed" in caplog.text

@@ -29,6 +29,14 @@ def x_errors(handle: str, refused: str, tier: str) -> Iterator[None]:
     try:
         yield
     except tweepy.TooManyRequests as exc:
+        headers = exc.response.headers
+        if headers.get("x-user-limit-24hour-remaining") == "0" and headers.get("x-user-limit-24hour-reset"):
+            # The day's posting cap, not the 15-minute window tweepy reads: waiting for the window
+            # only meets the cap again, all day.
+            reset = datetime.fromtimestamp(int(headers["x-user-limit-24hour-reset"]), UTC)
+            raise RateLimited(
+                f"{where}: X's 24-hour posting cap is reached; it resets {reset:%d %b %H:%M} UTC", reset
+            ) from exc
         reset = datetime.fromtimestamp(exc.reset_time, UTC) if exc.reset_time else datetime.now(UTC)
         raise RateLimited(f"{where}: rate limited until {reset:%H:%M:%S} UTC", reset) from exc
     except tweepy.Unauthorized as exc:
@@ -56,4 +64,11 @@ def x_errors(handle: str, refused: str, tier: str) -> Iterator[None]:
     except (requests.RequestException, ValueError) as exc:
         raise Transient(f"{where}: {type(exc).__name__}: {exc}") from exc
     except tweepy.HTTPException as exc:
+        if exc.response.status_code == 402:
+            # Pay-per-use plans answer 402 when the account's credits are used up.
+            raise Rejected(
+                f"{where}: X refused it (402 Payment Required): the X developer account's API credits are "
+                "used up; top them up in the developer portal, then `socialbot queue retry`",
+                "credits depleted",
+            ) from exc
         raise Rejected(f"{where}: HTTP {exc.response.status_code}", "http error") from exc

@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import itertools
 import re
+import time
 from typing import Any
 
 from starlette.requests import Request
@@ -373,6 +374,15 @@ def fault_response(kind: str, reset: int) -> Response:
     """The answer X gives for a fault the sandbox injects."""
     if kind == "rate_limited":
         return rate_limited(reset)
+    if kind == "daily_cap":
+        # X's 24-hour posting cap: the 15-minute window resets soon, the day's cap at reset.
+        window = int(time.time()) + 15 * 60
+        daily = {
+            "x-user-limit-24hour-limit": "17",
+            "x-user-limit-24hour-remaining": "0",
+            "x-user-limit-24hour-reset": str(reset),
+        }
+        return rate_limited(min(window, reset), daily)
     if kind == "expired_token":
         return json_response(UNAUTHORIZED, 401)
     return json_response(problem("Service Unavailable", 503), 503)
