@@ -10,6 +10,7 @@ import json
 from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
+from urllib.parse import parse_qsl, urlsplit
 
 import facebook
 import requests
@@ -27,7 +28,8 @@ from socialbot.networks.links import canonical_url
 from socialbot.networks.per_thread import PerThread
 from socialbot.networks.routing import route_session
 
-FIELDS = "message,created_time,updated_time,permalink_url,full_picture,attachments,from"
+# story: a post without a message ("… shared a link", "… updated their cover photo") says what it is.
+FIELDS = "message,story,created_time,updated_time,permalink_url,full_picture,attachments,from"
 MAX_PAGES = 10
 
 
@@ -76,31 +78,56 @@ class FacebookCollector:
                 page = self._graph().get_connections(source.locator, "posts", **args)
                 pages += 1
                 items += page.get("data", [])
-                after = page.get("paging", {}).get("cursors", {}).get("after")
-                if not source.cursor or not page.get("paging", {}).get("next") or not after:
+                following = next_page(page)
+                if not source.cursor or following is None:
                     break
-                args["after"] = after
-        posts = [page_post(item, source.locator) for item in items]
+                args = following
+        posts = [post for item in items if (post := page_post(item, source.locator)) is not None]
         newest = max((p.published_at for p in posts), default=None)
         cursor = str(int(newest.timestamp())) if newest else source.cursor
         return Fetched(posts, cursor=cursor, requests=pages)
 
 
-def page_post(item: dict[str, Any], page: str) -> Post:
-    """A Graph page post as a Post."""
+def next_page(page: dict[str, Any]) -> dict[str, Any] | None:
+    """The arguments of the next page, or None at the last: cursor paging gives `after`, time-based
+    paging (a page's feed with since/until) only a `next` URL, whose query is the next request's."""
+    paging = page.get("paging") or {}
+    if not paging.get("next"):
+        return None
+    after = (paging.get("cursors") or {}).get("after")
+    query = dict(parse_qsl(urlsplit(paging["next"]).query))
+    query.pop("access_token", None)
+    if after:
+        query["after"] = after
+    return query
+
+
+def page_post(item: dict[str, Any], page: str) -> Post | None:
+    """A Graph page post as a Post; one with nothing to show (no message, story, attachment text or
+    picture) is left out rather than stored empty."""
+    attachments = (item.get("attachments") or {}).get("data", [])
     shared = next(
-        (
-            a.get("unshimmed_url") or a.get("url")
-            for a in item.get("attachments", {}).get("data", [])
-            if a.get("type") == "share"
-        ),
+        (a.get("unshimmed_url") or a.get("url") for a in attachments if a.get("type") == "share"),
         None,
     )
-    media = [{"type": "photo", "url": item["full_picture"]}] if item.get("full_picture") else []
+    media = album_media(attachments) or (
+        [{"type": "photo", "url": item["full_picture"]}] if item.get("full_picture") else []
+    )
+    described = next(
+        (
+            a.get("title") or a.get("description")
+            for a in attachments
+            if a.get("title") or a.get("description")
+        ),
+        "",
+    )
+    text = item.get("message") or described or item.get("story") or ""
+    if not text and not media:
+        return None
     return Post(
         network="facebook",
         external_id=item["id"],
-        text=item.get("message", ""),
+        text=text,
         author=(item.get("from") or {}).get("name", page),
         published_at=datetime.fromisoformat(item["created_time"]).astimezone(UTC),
         permalink=item.get("permalink_url", f"https://www.facebook.com/{item['id']}"),
@@ -108,6 +135,17 @@ def page_post(item: dict[str, Any], page: str) -> Post:
         media=media,
         raw=json.loads(json.dumps({"id": item["id"], "updated_time": item.get("updated_time")})),
     )
+
+
+def album_media(attachments: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Every photo of an album post (its subattachments), each with its description as alt text."""
+    photos = []
+    for attachment in attachments:
+        for sub in (attachment.get("subattachments") or {}).get("data", []):
+            image = (sub.get("media") or {}).get("image") or {}
+            if image.get("src"):
+                photos.append({"type": "photo", "url": image["src"], "alt": sub.get("description", "")})
+    return photos
 
 
 def make_collector(settings: Any, env: Mapping[str, str], sandbox_url: str | None) -> FacebookCollector:
