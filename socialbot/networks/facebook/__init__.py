@@ -17,6 +17,8 @@ class FacebookSettings(HttpSettings):
     # facebook-sdk 3.1.0 knows only the retired 2.8–3.1; socialbot sets a current version itself.
     api_version: str = Field(default=CURRENT, pattern=r"^v\d{1,2}\.\d$")
     first_fetch: int = Field(default=25, ge=1, le=100)
+    # The app's secret, for apps set to require appsecret_proof on every call (unset: none sent).
+    app_secret_env: str | None = None
 
     def warnings(self, today: date) -> list[str]:
         """The configured Graph API version, when Meta retires it within 90 days (or did)."""
@@ -34,5 +36,5 @@ NETWORK = NetworkInfo(
     publish_credentials=("page_token",),
     sandbox_hosts={"graph.facebook.com": "facebook"},
     settings=FacebookSettings,
-    read_secrets=("token_env",),
+    read_secrets=("token_env", "app_secret_env"),
 )

@@ -6,6 +6,8 @@ a plain attribute used to build each path, so socialbot sets it after constructi
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import json
 from collections.abc import Mapping
 from datetime import UTC, datetime
@@ -39,12 +41,14 @@ class FacebookCollector:
     def __init__(self, settings: FacebookSettings, env: Mapping[str, str], sandbox_url: str | None) -> None:
         self.settings = settings
         self.token = env.get(settings.token_env, "")
+        secret = env.get(settings.app_secret_env, "") if settings.app_secret_env else ""
+        self.proof = appsecret_proof(self.token, secret) if secret else None
         self.sandbox_url = sandbox_url
         self.graphs = PerThread(self._new_graph, lambda graph: graph.session.close())
 
     def credentials_fingerprint(self) -> str:
-        """Changes when the read token does."""
-        return secret_fingerprint(self.token)
+        """Changes when the read token (or the app secret) does."""
+        return secret_fingerprint(self.token, self.proof)
 
     def close(self) -> None:
         """Close every thread's session."""
@@ -71,6 +75,8 @@ class FacebookCollector:
         if source.cursor:
             # Graph's since is inclusive: start one second after the newest post already read.
             args["since"] = str(int(source.cursor) + 1)
+        if self.proof:
+            args["appsecret_proof"] = self.proof
         items: list[dict[str, Any]] = []
         pages = 0
         with graph_errors(source.locator):
@@ -86,6 +92,12 @@ class FacebookCollector:
         newest = max((p.published_at for p in posts), default=None)
         cursor = str(int(newest.timestamp())) if newest else source.cursor
         return Fetched(posts, cursor=cursor, requests=pages)
+
+
+def appsecret_proof(token: str, app_secret: str) -> str:
+    """HMAC-SHA256 of the token keyed by the app secret: what an app that requires it must send with
+    every call (developers.facebook.com, "Securing Graph API Requests")."""
+    return hmac.new(app_secret.encode(), token.encode(), hashlib.sha256).hexdigest()
 
 
 def next_page(page: dict[str, Any]) -> dict[str, Any] | None:

@@ -36,6 +36,11 @@ def graph_error(page: str, exc: facebook.GraphAPIError) -> Exception:
     code = getattr(exc, "code", None)
     where = f"facebook: {page}"
     message = str(exc.message if hasattr(exc, "message") else exc)
+    if code == 100 and "appsecret_proof" in message:
+        return AuthFailed(
+            f"{where}: the app requires appsecret_proof (code 100): set [network.facebook] app_secret_env "
+            "to the environment variable that holds the app secret"
+        )
     if code in AUTH_CODES:
         return AuthFailed(f"{where}: the token was refused (code {code}): {message}; renew it")
     if code in RATE_CODES:

@@ -89,3 +89,39 @@ def test_an_albums_photos_come_from_its_subattachments() -> None:
         ("https://scontent/1.jpg", "The stall"),
         ("https://scontent/2.jpg", ""),
     ]
+
+
+def test_the_app_secret_proof_goes_with_every_call_and_its_absence_is_named(sandbox: str) -> None:
+    import hashlib
+    import hmac
+
+    import facebook
+
+    from socialbot.networks.base import AuthFailed, SourceRef
+    from socialbot.networks.facebook import FacebookSettings
+    from socialbot.networks.facebook.collect import FacebookCollector
+    from socialbot.networks.facebook.errors import graph_error
+
+    env = {"SOCIALBOT_FACEBOOK_READ_TOKEN": "sandbox-read", "FB_APP_SECRET": "app-secret-123"}
+    collector = FacebookCollector(FacebookSettings(app_secret_env="FB_APP_SECRET"), env, sandbox)
+    sent: list[str] = []
+    collector._graph().session.hooks["response"].append(lambda r, *a, **k: sent.append(r.request.url))
+    try:
+        collector.fetch_new(
+            SourceRef(1, "facebook", "placeholder.labour-left-alliance", None, None, None, None, {})
+        )
+    finally:
+        collector.close()
+    expected = hmac.new(b"app-secret-123", b"sandbox-read", hashlib.sha256).hexdigest()
+    assert sent and all(f"appsecret_proof={expected}" in url for url in sent)
+    refused = facebook.GraphAPIError(
+        {
+            "error": {
+                "message": "API calls from the server require an appsecret_proof argument",
+                "code": 100,
+                "type": "GraphMethodException",
+            }
+        }
+    )
+    error = graph_error("lla", refused)
+    assert isinstance(error, AuthFailed) and "set [network.facebook] app_secret_env" in str(error)
