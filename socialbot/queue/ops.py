@@ -147,8 +147,9 @@ def approve(session: Session, ref: str, actor: Actor, now: datetime | None = Non
 
 
 def cancel(session: Session, ref: str, actor: Actor) -> list[Delivery]:
-    """Unsent → cancelled; what is sent or sending cannot be cancelled."""
-    return _change(session, ref, set(UNSENT), Action.CANCEL, actor, {"state": DeliveryState.CANCELLED})
+    """Unsent (held included) → cancelled; what is sent or sending cannot be cancelled."""
+    allowed = {*UNSENT, DeliveryState.HELD}
+    return _change(session, ref, allowed, Action.CANCEL, actor, {"state": DeliveryState.CANCELLED})
 
 
 def retry(session: Session, ref: str, actor: Actor, now: datetime | None = None) -> list[Delivery]:

@@ -74,6 +74,10 @@ def test_a_placeholder_account_sends_nothing_to_the_real_host(
     dispatch_for_real(db, config, REAL_ENV)
     assert deliveries(db)["network-x"].state is DeliveryState.HELD
     assert no_real_hosts == []
+    # An officer who decides it should not go out at all cancels it.
+    with db.begin() as session:
+        (cancelled,) = ops.cancel(session, str(held["network-x"].id), actor=ADMIN)
+    assert cancelled.state is DeliveryState.CANCELLED
 
 
 def test_a_sandbox_credential_is_never_sent_to_the_real_host(
