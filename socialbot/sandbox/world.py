@@ -238,6 +238,14 @@ class World:
             )
             self._save_state()
 
+    def describe_media(self, network: str, media_id: str, alt: str) -> None:
+        """An upload's alt text, set after the upload (X's media metadata call)."""
+        with self.lock:
+            for entry in self.record:
+                if entry.get("kind") == "media" and entry["network"] == network and entry["id"] == media_id:
+                    entry["alt"] = alt
+            self._save_state()
+
     def edit(self, network: str, post_id: str, text: str) -> SandboxPost | None:
         """Change a post's text, as its author editing it would."""
         with self.lock:

@@ -349,6 +349,12 @@ def test_images_go_with_the_first_part_on_every_network(
     assert all(not e["media_ids"] for e in published if e["text"].endswith("(2/4)")), "only the first part"
     uploads = [e for e in control(sandbox, "GET", "published")["published"] if e.get("kind") == "media"]
     assert {u["network"] for u in uploads} >= {"twitter", "bluesky", "mastodon", "facebook"}
+    # X takes alt text by its media metadata call, after the upload.
+    assert any(
+        u.get("alt") == "Members at the rally with #GV6 placards"
+        for u in uploads
+        if u["network"] == "twitter"
+    )
 
 
 def test_media_limits_are_checked_per_network(config: Config, tmp_path: Path) -> None:

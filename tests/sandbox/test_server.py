@@ -37,7 +37,7 @@ def test_starts_in_under_two_seconds_and_serves_every_account() -> None:
 def test_hosts_map_every_real_host_to_a_prefix(sandbox: str) -> None:
     hosts = control(sandbox, "GET", "hosts")
     assert hosts["api.twitter.com"] == f"{sandbox}/x" and hosts["api.x.com"] == f"{sandbox}/x"
-    assert hosts["upload.twitter.com"] == f"{sandbox}/x-upload"
+    assert "upload.twitter.com" not in hosts, "the v1.1 upload imitation is retired: nothing uses it"
     assert hosts["graph.facebook.com"] == f"{sandbox}/facebook"
     assert hosts["public.api.bsky.app"] == hosts["bsky.social"] == f"{sandbox}/bsky"
     assert hosts["mastodon.social"] == f"{sandbox}/mastodon"

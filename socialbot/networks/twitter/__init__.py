@@ -24,7 +24,7 @@ NETWORK = NetworkInfo(
     source_pattern=re.compile(r"^[A-Za-z0-9_]{1,15}$"),
     source_example="LabourLeftAll",
     publish_credentials=("api_key", "api_secret", "access_token", "access_token_secret"),
-    sandbox_hosts={"api.twitter.com": "x", "api.x.com": "x", "upload.twitter.com": "x-upload"},
+    sandbox_hosts={"api.twitter.com": "x", "api.x.com": "x"},
     settings=TwitterSettings,
     read_secrets=("bearer_token_env",),
 )

@@ -83,7 +83,18 @@ class TwitterPublisher:
             raise tweepy.TwitterServerError(response)
         if response.status_code >= 400:
             raise errors.get(response.status_code, tweepy.BadRequest)(response)
-        return str(response.json()["data"]["id"])
+        media_id = str(response.json()["data"]["id"])
+        if media.alt:
+            # Alt text is not part of the upload: X takes it through the media metadata call.
+            described = self.client.session.post(
+                "https://api.x.com/2/media/metadata",
+                auth=self.oauth.apply_auth(),
+                timeout=30,
+                json={"id": media_id, "metadata": {"alt_text": {"text": media.alt[:1000]}}},
+            )
+            if described.status_code >= 400:
+                raise errors.get(described.status_code, tweepy.BadRequest)(described)
+        return media_id
 
     def find_recent(self, text: str, since: datetime) -> Published | None:
         """Our post with this text since then, from our own timeline (t.co links set aside)."""

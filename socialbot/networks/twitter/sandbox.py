@@ -31,7 +31,6 @@ from socialbot.networks.twitter.sandbox_errors import (
 from socialbot.networks.twitter.sandbox_shapes import (
     decode_token,
     encode_token,
-    media_v1_json,
     render_timeline,
     rendered_text,
     select_tweets,
@@ -81,8 +80,8 @@ class TwitterSandbox:
                 Route("/2/tweets/{id:int}", self.delete_tweet, methods=["DELETE"]),
                 Route("/2/tweets", self.create_tweet, methods=["POST"]),
                 Route("/2/media/upload", self.media_upload_v2, methods=["POST"]),
+                Route("/2/media/metadata", self.media_metadata, methods=["POST"]),
             ],
-            "x-upload": [Route("/1.1/media/upload.json", self.media_upload_v1, methods=["POST"])],
         }
 
     # Authentication and limits --------------------------------------------------------------
@@ -302,48 +301,6 @@ class TwitterSandbox:
 
     # Media ----------------------------------------------------------------------------------
 
-    async def media_upload_v1(self, request: Request) -> Response:
-        """v1.1 media/upload.json, simple and chunked (INIT / APPEND / FINALIZE), as tweepy.API does it."""
-        if not oauth1_params(request.headers.get("authorization")):
-            return json_response({"errors": [{"code": 32, "message": "Could not authenticate you."}]}, 401)
-        form = await request.form()
-        command = form.get("command")
-        if command == "INIT":
-            media_id = str(next(self.media_ids))
-            self.media[media_id] = {
-                "size": int(str(form.get("total_bytes", 0))),
-                "type": str(form.get("media_type", "")),
-                "received": 0,
-            }
-            return json_response(
-                {"media_id": int(media_id), "media_id_string": media_id, "expires_after_secs": 86400}
-            )
-        if command == "APPEND":
-            chunk = form.get("media")
-            media_id = str(form.get("media_id"))
-            if media_id in self.media and chunk is not None and not isinstance(chunk, str):
-                self.media[media_id]["received"] += len(await chunk.read())
-            return Response(status_code=204)
-        if command == "FINALIZE":
-            media_id = str(form.get("media_id"))
-            info = self.media.get(media_id)
-            if info is None:
-                return json_response({"errors": [{"code": 324, "message": "Invalid media id."}]}, 400)
-            self.world.record_media("twitter", media_id, info["received"], info["type"])
-            return json_response(media_v1_json(media_id, info["received"], info["type"]))
-        upload = form.get("media")
-        if upload is None or isinstance(upload, str):
-            return json_response({"errors": [{"code": 38, "message": "media parameter is missing."}]}, 400)
-        data = await upload.read()
-        media_id = str(next(self.media_ids))
-        self.media[media_id] = {
-            "size": len(data),
-            "type": upload.content_type or "image/png",
-            "received": len(data),
-        }
-        self.world.record_media("twitter", media_id, len(data), upload.content_type or "image/png")
-        return json_response(media_v1_json(media_id, len(data), upload.content_type or "image/png"))
-
     async def media_upload_v2(self, request: Request) -> Response:
         """v2 POST /2/media/upload (one-shot multipart), signed with OAuth 1.0a user context."""
         caller = self._caller(request, write=True)
@@ -368,6 +325,25 @@ class TwitterSandbox:
                 }
             }
         )
+
+    async def media_metadata(self, request: Request) -> Response:
+        """v2 POST /2/media/metadata: an uploaded image's alt text (metadata.alt_text.text)."""
+        caller = self._caller(request, write=True)
+        if isinstance(caller, Response):
+            return caller
+        body = await request.json()
+        media_id = str(body.get("id", "")) if isinstance(body, dict) else ""
+        alt = (
+            ((body.get("metadata") or {}).get("alt_text") or {}).get("text")
+            if isinstance(body, dict)
+            else None
+        )
+        if media_id not in self.media or not isinstance(alt, str):
+            return json_response(invalid_param("id", media_id, "The media id is not one you uploaded."), 400)
+        if len(alt) > 1000:
+            return json_response(invalid_param("alt_text", "", "Alt text is at most 1000 characters."), 400)
+        self.world.describe_media("twitter", media_id, alt)
+        return json_response({"data": {"id": media_id, "associated_metadata": {"alt_text": {"text": alt}}}})
 
 
 def fault_response(kind: str, reset: int) -> Response:

@@ -176,17 +176,6 @@ def media_json(post: SandboxPost, q: Any) -> dict[str, Any]:
     return media
 
 
-def media_v1_json(media_id: str, size: int, media_type: str) -> dict[str, Any]:
-    """The v1.1 upload answer tweepy's Media model reads."""
-    return {
-        "media_id": int(media_id),
-        "media_id_string": media_id,
-        "size": size,
-        "expires_after_secs": 86400,
-        "image": {"image_type": media_type, "w": 1200, "h": 675},
-    }
-
-
 def user_json(account: SandboxAccount) -> dict[str, Any]:
     """A user object with the default fields: id, name, username."""
     return {"id": account.numeric_id, "name": account.name or account.handle, "username": account.handle}

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import io
 import time
 import uuid
 from collections.abc import Callable
@@ -189,24 +188,6 @@ def test_reply_rule_fault_refuses_replies_to_others(
     control(sandbox, "POST", "faults", {"x_reply_rule": True})
     with pytest.raises(tweepy.Forbidden, match="not allowed"):
         writer().create_tweet(text=f"A reply {uuid.uuid4().hex}", in_reply_to_tweet_id=someone_else)
-
-
-def test_media_upload_v1_as_tweepy_api_does_it(
-    sandbox: str, reader: Any, writer: Any, uid: str, route: Any
-) -> None:
-    auth = tweepy.OAuth1UserHandler(
-        USER_KEYS["consumer_key"],
-        USER_KEYS["consumer_secret"],
-        USER_KEYS["access_token"],
-        USER_KEYS["access_token_secret"],
-    )
-    api = tweepy.API(auth)
-    route(api.session)
-    media = api.media_upload("rally.png", file=io.BytesIO(b"\x89PNG\r\n\x1a\n" + b"0" * 2048))
-    tweet = writer().create_tweet(text=f"Rally tonight {uuid.uuid4().hex[:6]}", media_ids=[media.media_id])
-    record = control(sandbox, "GET", "published")["published"]
-    assert any(e.get("kind") == "media" and e["id"] == media.media_id_string for e in record)
-    assert next(e for e in record if e.get("id") == tweet.data["id"])["media_ids"] == [media.media_id_string]
 
 
 def test_media_upload_v2_signed_with_tweepys_oauth1(sandbox: str, route: Any) -> None:
