@@ -145,11 +145,7 @@ def status_post(status: Any) -> Post:
     html, text = sanitize_with_text(shown["content"] or "")
     card = shown.get("card") or {}
     link = card.get("url") or outside_link(html, shown)
-    media = [
-        {"type": m["type"], "url": m["url"], "alt": m.get("description") or ""}
-        for m in shown.get("media_attachments", [])
-        if m.get("url")
-    ]
+    media = [found for m in shown.get("media_attachments", []) if (found := attachment_media(m))]
     created = status["created_at"]
     if isinstance(created, str):
         created = datetime.fromisoformat(created.replace("Z", "+00:00"))
@@ -166,6 +162,22 @@ def status_post(status: Any) -> Post:
         repost_of=str(status["reblog"]["id"]) if status.get("reblog") else None,
         raw={"id": str(status["id"]), "edited_at": str(status.get("edited_at") or "")},
     )
+
+
+def attachment_media(attachment: Any) -> dict[str, Any] | None:
+    """What the feed shows of an attachment: an image itself, a video's or GIFV's still (preview_url;
+    its url is an MP4 that an <img> cannot show), nothing of audio or unknown kinds."""
+    kind = attachment.get("type")
+    url = (
+        attachment.get("url")
+        if kind == "image"
+        else attachment.get("preview_url")
+        if kind in ("video", "gifv")
+        else None
+    )
+    if not url:
+        return None
+    return {"type": kind, "url": url, "alt": attachment.get("description") or ""}
 
 
 def outside_link(html: str, status: Any) -> str | None:

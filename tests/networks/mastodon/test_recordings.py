@@ -63,3 +63,36 @@ def test_the_sandbox_history_has_boosts_and_private_statuses_handled(sandbox: st
     assert boosts and all(p.author == "comrade@union.example" for p in boosts)
     # Seeded statuses 3 and 11 of every 17 are followers-only and direct: none of them came through.
     assert len(fetched.posts) < 20
+
+
+def test_a_video_or_gifv_shows_its_still_and_audio_shows_nothing() -> None:
+    # MediaAttachment as Mastodon's API documents it: url is the file, preview_url a still image.
+    status = recorded("reblog.json")["reblog"] | {
+        "media_attachments": [
+            {
+                "id": "1",
+                "type": "gifv",
+                "url": "https://files.example/a.mp4",
+                "preview_url": "https://files.example/a.png",
+                "description": "Marching",
+            },
+            {
+                "id": "2",
+                "type": "video",
+                "url": "https://files.example/b.mp4",
+                "preview_url": "https://files.example/b.png",
+            },
+            {"id": "3", "type": "audio", "url": "https://files.example/c.mp3", "preview_url": None},
+            {
+                "id": "4",
+                "type": "image",
+                "url": "https://files.example/d.jpg",
+                "preview_url": "https://files.example/d_small.jpg",
+            },
+        ]
+    }
+    assert [(m["type"], m["url"], m["alt"]) for m in status_post(status).media] == [
+        ("gifv", "https://files.example/a.png", "Marching"),
+        ("video", "https://files.example/b.png", ""),
+        ("image", "https://files.example/d.jpg", ""),
+    ]
