@@ -5,7 +5,8 @@ from __future__ import annotations
 import os
 import subprocess
 import time
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from typing import IO, Any
 
 import httpx
@@ -18,6 +19,37 @@ def child_environment(extra: Mapping[str, str] | None = None) -> dict[str, str]:
     benchmark may hold a real database URL or real credentials.
     """
     return {k: v for k, v in os.environ.items() if not k.startswith("SOCIALBOT_")} | dict(extra or {})
+
+
+# A stop (SIGTERM, Ctrl-C) that arrives while a child is being started waits until the child is
+# recorded, so the code that stops it on the way out knows about it (`socialbot run` installs
+# stop_requested for both signals; it runs in the main thread only, as Python's handlers do).
+_held = 0
+_pending = False
+
+
+def stop_requested(signum: int, frame: Any) -> None:
+    """The signal handler of a stop: KeyboardInterrupt now, or as soon as no child is being started."""
+    global _pending
+    if _held:
+        _pending = True
+        return
+    raise KeyboardInterrupt
+
+
+@contextmanager
+def stops_held() -> Iterator[None]:
+    """Defer a stop requested inside the block to its end: a child started here is recorded first,
+    so the caller's finally stops it (else a stop between Popen and the try left it running)."""
+    global _held, _pending
+    _held += 1
+    try:
+        yield
+    finally:
+        _held -= 1
+        if not _held and _pending:
+            _pending = False
+            raise KeyboardInterrupt
 
 
 def wait_until_answering(

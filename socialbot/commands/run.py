@@ -67,6 +67,7 @@ def run(
     from socialbot.networks.routing import SANDBOX_ENV, sandbox_url
     from socialbot.sandbox.process import running_sandbox
     from socialbot.scheduler import start_scheduler
+    from socialbot.subprocesses import stop_requested
     from socialbot.web.server import port_in_use, running_web
 
     # Before anything is migrated, queued or sent: a second bot on the same port would otherwise
@@ -75,7 +76,8 @@ def run(
         raise SocialbotError(f"socialbot: run: port {port} is in use (set --port)")
     # `docker stop` and service managers send SIGTERM: unwind as for Ctrl-C, so the scheduler
     # stops cleanly and the web server and sandbox processes are not left behind.
-    signal.signal(signal.SIGTERM, _stop)
+    signal.signal(signal.SIGTERM, stop_requested)
+    signal.signal(signal.SIGINT, stop_requested)
 
     url = sandbox or sandbox_url()
     upgrade(app.engine_to_migrate)
@@ -127,10 +129,6 @@ def _first_admin(app: App, session: Any) -> None:
         # On the bot's own output (the container's log), once: the only way in for the first admin.
         url = f"{desk_url(app, '/desk/set-password')}?token={secret}"
         click.echo(f"desk: first admin {email}: set a password at {url} (usable once, for 48 hours)")
-
-
-def _stop(signum: int, frame: Any) -> None:
-    raise KeyboardInterrupt
 
 
 def _sync_shipped_campaigns(app: App, sessions: Any, against_sandbox: bool) -> list[str]:

@@ -11,7 +11,7 @@ from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
 
-from socialbot.subprocesses import child_environment, stop, wait_until_answering
+from socialbot.subprocesses import child_environment, stop, stops_held, wait_until_answering
 
 
 def free_port() -> int:
@@ -39,12 +39,15 @@ def running_sandbox(
     started = time.monotonic()
     # Its warnings go to a file, not an unread pipe that would block it once full.
     with tempfile.TemporaryFile() as errors:
-        process = subprocess.Popen(
-            command, cwd=cwd, env=environment, stdout=subprocess.DEVNULL, stderr=errors
-        )
         base = f"http://127.0.0.1:{port}"
+        process = None
         try:
+            with stops_held():
+                process = subprocess.Popen(
+                    command, cwd=cwd, env=environment, stdout=subprocess.DEVNULL, stderr=errors
+                )
             wait_until_answering(process, f"{base}/_sandbox/health", timeout, "the sandbox", errors)
             yield base, time.monotonic() - started
         finally:
-            stop(process, 5)
+            if process is not None:
+                stop(process, 5)

@@ -16,7 +16,7 @@ from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 
 from socialbot.config import Config
-from socialbot.subprocesses import stop, wait_until_answering
+from socialbot.subprocesses import stop, stops_held, wait_until_answering
 from socialbot.web.security import WEB_HOST_ENV
 from socialbot.web.wsgi import trusted_proxies
 
@@ -91,14 +91,17 @@ def running_web(
     """
     trusted_proxies(env)
     # Its own session: Ctrl-C reaches `socialbot run`, which then stops the server in order.
-    process = subprocess.Popen(
-        web_command(host, port, workers, threads),
-        env=web_environment(config, env, host),
-        start_new_session=True,
-    )
+    process = None
     try:
+        with stops_held():
+            process = subprocess.Popen(
+                web_command(host, port, workers, threads),
+                env=web_environment(config, env, host),
+                start_new_session=True,
+            )
         local = "127.0.0.1" if host in ("0.0.0.0", "::", "") else host
         wait_until_answering(process, f"http://{local}:{port}/healthz", timeout, "the web server")
         yield process
     finally:
-        stop(process)
+        if process is not None:
+            stop(process)
