@@ -73,9 +73,6 @@ class LimitedAdapter(HTTPAdapter):
         return response
 
 
-SandboxAdapter = LimitedAdapter
-
-
 def route_session(
     session: requests.Session, base_url: str | None, limits: HttpSettings | None = None
 ) -> requests.Session:

@@ -56,8 +56,10 @@ def queue(
     body: str,
     targets: str = ALL,
     at: datetime | None = None,
+    head: str = "",
 ) -> str:
-    """Queue a one-post campaign due a minute ago; returns the run's marker text."""
+    """Queue a one-post campaign due a minute ago (`head` adds campaign-level lines); returns the
+    run's marker text."""
     run = uuid.uuid4().hex[:8]
     when = (
         (at or datetime.now(UTC) - timedelta(minutes=1))
@@ -66,7 +68,7 @@ def queue(
     )
     path = tmp_path / f"{run}.toml"
     path.write_text(
-        f'campaign = "c{run}"\ntargets = {targets}\n\n[[post]]\nkey = "p"\n'
+        f'campaign = "c{run}"\n{head}targets = {targets}\n\n[[post]]\nkey = "p"\n'
         f"at = {when.isoformat()}\n{body.replace('RUN', run)}\n"
     )
     with db.begin() as session:

@@ -4,7 +4,7 @@ or an example campaign: such a delivery is held with its reason, and the request
 from __future__ import annotations
 
 import logging
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -15,12 +15,9 @@ from socialbot.dispatch.alerts import Alerts
 from socialbot.dispatch.publishers import Publishers
 from socialbot.dispatch.run import dispatch_round
 from socialbot.queue import ops
-from socialbot.queue.campaign import load_campaign
-from socialbot.queue.sync import sync_campaign
 from socialbot.store import DeliveryState
-from socialbot.store.sync import sync_config
 from tests.conftest import ADMIN, ROOT
-from tests.dispatch.test_dispatch import LONDON, deliveries, queue
+from tests.dispatch.test_dispatch import deliveries, queue
 
 # Real-looking secrets: not the sandbox's, so only the account's own flag can stop them.
 REAL_ENV = {
@@ -99,16 +96,15 @@ def test_an_example_campaign_is_never_sent_to_a_real_host(
     db: sessionmaker[Session], tmp_path: Path, no_real_hosts: list[str]
 ) -> None:
     config = real_accounts(tmp_path)
-    due = datetime.now(LONDON).replace(tzinfo=None, microsecond=0) - timedelta(minutes=1)
-    path = tmp_path / "example.toml"
-    path.write_text(
-        f'campaign = "an-example"\nexample = true\ntargets = ["network-x"]\n\n'
-        f'[[post]]\nkey = "p"\nat = {due.isoformat()}\ntext = "Ballots drop tomorrow #GV6"\n'
+    # As a sandbox run queues it (nothing already past is dropped here: it is due a minute ago).
+    queue(
+        db,
+        config,
+        tmp_path,
+        'text = "Ballots drop tomorrow #GV6 RUN"',
+        targets='["network-x"]',
+        head="example = true\n",
     )
-    with db.begin() as session:
-        sync_config(session, config)
-        # As a sandbox run queues it (nothing already past is dropped here: it is due a minute ago).
-        sync_campaign(session, load_campaign(path, config), ADMIN)
     dispatch_for_real(db, config, REAL_ENV)
     assert no_real_hosts == []
     x = deliveries(db)["network-x"]

@@ -70,7 +70,7 @@ def auth_routes(desk: Desk) -> list[Route]:
             try:
                 check_origin(request)
                 with desk.sessions.begin() as session:
-                    current = signed_in(desk, session, request)
+                    current = signed_in(session, request)
                     if current is not None:
                         check_session_token(request, form)
                         sign_out(session, current, everywhere)

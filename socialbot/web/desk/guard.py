@@ -47,8 +47,18 @@ class Desk:
     templates: Environment
     zone: ZoneInfo
 
-    def page(self, request: Request, template: str, status: int = 200, **values: Any) -> HTMLResponse:
-        """A desk page; never cached, never framed, and no referrer leaves it (links carry tokens)."""
+    def page(
+        self,
+        request: Request,
+        template: str,
+        status: int = 200,
+        current: UserSession | None = None,
+        **values: Any,
+    ) -> HTMLResponse:
+        """A desk page; never cached, never framed, and no referrer leaves it (links carry tokens).
+        With the signed-in session, its officer and CSRF token go to the header and the forms."""
+        if current is not None:
+            values |= {"me": current.user, "csrf_token": session_csrf(request)}
         body = self.templates.get_template(template).render(request=request, **values)
         return HTMLResponse(
             body,
@@ -83,9 +93,9 @@ class Desk:
 
         return posted(checked)
 
-    def refused(self, request: Request, error: Refused, **values: Any) -> HTMLResponse:
+    def refused(self, request: Request, error: Refused, current: UserSession | None = None) -> HTMLResponse:
         """The 403 (or other) page: what was refused and why."""
-        return self.page(request, "desk_refused.html", error.status, reason=error.reason, **values)
+        return self.page(request, "desk_refused.html", error.status, current, reason=error.reason)
 
 
 def posted(
@@ -113,7 +123,7 @@ def set_cookie(response: Response, request: Request, name: str, value: str, max_
     )
 
 
-def signed_in(desk: Desk, session: Session, request: Request) -> UserSession | None:
+def signed_in(session: Session, request: Request) -> UserSession | None:
     """The live session of this request's cookie, or None."""
     return current_session(session, request.cookies.get(SESSION_COOKIE), datetime.now(UTC))
 

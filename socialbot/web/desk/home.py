@@ -26,7 +26,6 @@ from socialbot.web.desk.guard import (
     check_origin,
     check_session_token,
     posted,
-    session_csrf,
     signed_in,
     to_sign_in,
 )
@@ -84,16 +83,15 @@ def home_routes(desk: Desk) -> list[Route]:
 
     def home(request: Request) -> Response:
         with desk.sessions.begin() as session:
-            current = signed_in(desk, session, request)
+            current = signed_in(session, request)
             if current is None:
                 return to_sign_in(request)
             actor = actor_of(current)
             return desk.page(
                 request,
                 "desk_home.html",
-                me=current.user,
+                current=current,
                 actor=actor,
-                csrf_token=session_csrf(request),
                 lists=overview(session, datetime.now(UTC)),
                 may_approve=can(actor, Action.APPROVE),
                 may_admin=can(actor, Action.MANAGE_USERS),
@@ -107,7 +105,7 @@ def home_routes(desk: Desk) -> list[Route]:
             try:
                 check_origin(request)
                 with session.begin():
-                    current = signed_in(desk, session, request)
+                    current = signed_in(session, request)
                     if current is None:
                         return to_sign_in(request)
                     check_session_token(request, form)
@@ -124,22 +122,19 @@ def home_routes(desk: Desk) -> list[Route]:
 
     def users(request: Request) -> Response:
         with desk.sessions.begin() as session:
-            current = signed_in(desk, session, request)
+            current = signed_in(session, request)
             if current is None:
                 return to_sign_in(request)
             try:
                 authorize(actor_of(current), Action.MANAGE_USERS)
             except Forbidden as exc:
-                return desk.refused(
-                    request, Refused(403, str(exc)), me=current.user, csrf_token=session_csrf(request)
-                )
+                return desk.refused(request, Refused(403, str(exc)), current)
             listed = list(session.scalars(select(User).order_by(User.username)))
             live = {s.user_id for s in session.scalars(select(UserSession))}
             return desk.page(
                 request,
                 "desk_users.html",
-                me=current.user,
-                csrf_token=session_csrf(request),
+                current=current,
                 users=listed,
                 live=live,
                 zone=desk.zone,
@@ -148,22 +143,19 @@ def home_routes(desk: Desk) -> list[Route]:
     def post_page(request: Request) -> Response:
         ref = request.path_params["ref"]
         with desk.sessions.begin() as session:
-            current = signed_in(desk, session, request)
+            current = signed_in(session, request)
             if current is None:
                 return to_sign_in(request)
             try:
                 found = ops.find(session, ref)
             except QueueError as exc:
-                return desk.refused(
-                    request, Refused(404, str(exc)), me=current.user, csrf_token=session_csrf(request)
-                )
+                return desk.refused(request, Refused(404, str(exc)), current)
             post = found[0].scheduled_post
             events = trail(session, [("scheduled_post", post.id), *(("delivery", d.id) for d in found)])
             return desk.page(
                 request,
                 "desk_post.html",
-                me=current.user,
-                csrf_token=session_csrf(request),
+                current=current,
                 post=post,
                 ref=f"{post.campaign}:{post.key}",
                 deliveries=[(d, parts_of(d)) for d in found],
