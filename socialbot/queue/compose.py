@@ -1,4 +1,4 @@
-"""One post composed from fields (the command line now; the desk and the API next), checked exactly as a
+"""One post composed from fields (the command line, the desk and the API), checked exactly as a
 campaign file's post is, with every problem named by its field rather than by a file's line.
 
 It is planned as a one-post campaign (`cli` by default), so the length, thread, image and clock-change
@@ -40,7 +40,10 @@ class PostRequest:
     # Local time in the configured zone (naive); None sends it now.
     at: datetime | None = None
     not_after: datetime | None = None
+    # Split a long text into a numbered thread where a network threads ("auto").
     thread: bool = False
+    # Or the thread's parts as written (the desk's "explicit parts").
+    parts: list[str] = field(default_factory=list)
     requires_approval: bool = False
     variants: dict[str, str] = field(default_factory=dict)
     # (path, alt text) of each image.
@@ -82,6 +85,22 @@ def compose(
 
     Image paths are relative to base_dir.
     """
+    campaign, problems = plan_request(request, config, now, base_dir, wording)
+    if problems or campaign is None:
+        raise ComposeError(problems)
+    return campaign
+
+
+def plan_request(
+    request: PostRequest,
+    config: Config,
+    now: datetime,
+    base_dir: Path,
+    wording: Wording = FILE_WORDING,
+) -> tuple[Campaign | None, list[Problem]]:
+    """The request planned as a one-post campaign, and every problem by field (the plan is None only
+    when the fields do not even validate). compose() refuses on any problem; the desk's preview
+    shows the plan beside them, so the two can never disagree."""
     zone = config.timezone
     problems: list[Problem] = []
     at = request.at or now.astimezone(zone).replace(tzinfo=None, second=0, microsecond=0)
@@ -101,19 +120,18 @@ def compose(
     }
     if request.not_after is not None:
         post["not_after"] = request.not_after
-    if request.thread:
+    if request.parts:
+        post["thread"] = list(request.parts)
+    elif request.thread:
         post["thread"] = "auto"
     body = {"campaign": request.campaign, "timezone": zone.key, "targets": request.targets, "post": [post]}
     try:
         file = CampaignFile.model_validate(body)
     except ValidationError as exc:
-        raise ComposeError(problems + [_problem(issue_from_pydantic(e)) for e in exc.errors()]) from exc
+        return None, problems + [_problem(issue_from_pydantic(e)) for e in exc.errors()]
     campaign, issues = plan_campaign(base_dir / f"{request.campaign}.toml", file, config, wording)
     campaign.from_file = False
-    problems += [_problem(issue) for issue in issues]
-    if problems:
-        raise ComposeError(problems)
-    return campaign
+    return campaign, problems + [_problem(issue) for issue in issues]
 
 
 def _problem(issue: ConfigIssue) -> Problem:

@@ -10,6 +10,8 @@ from datetime import date, datetime
 from typing import Any
 
 URL = re.compile(r"https?://\S+")
+# A URL, or a hashtag that starts a word (not one inside a URL: those are matched whole first).
+LINKABLE = re.compile(r"https?://\S+|(?<![\w/#])#\w*[^\W\d_]\w*")
 # Where a text may be cut: paragraphs, lines, and sentence ends (not "1." in a numbered list).
 BREAK = re.compile(r"(\n{2,}|\n|(?<=\D[.!?…])[ \t]+)")
 # Networks that show a long text as a thread of replies; Facebook posts it whole.
@@ -215,3 +217,21 @@ def graphemes(text: str) -> int:
     import regex  # imported when first needed, as twitter_text is (0.1 s)
 
     return len(regex.findall(r"\X", text))
+
+
+def trimmed_url(url: str) -> str:
+    """A URL without the punctuation that ends the sentence around it (a closing bracket stays when
+    the URL opened one, as Wikipedia's do)."""
+    while (url and url[-1] in ".,;:!?'\"") or (url.endswith(")") and url.count("(") < url.count(")")):
+        url = url[:-1]
+    return url
+
+
+def linked(text: str) -> list[tuple[str, str]]:
+    """What a part links, in order: ("link", url) and ("tag", "#GV6"); Bluesky's facets are made from
+    exactly these (networks/bluesky/publish.py), and X and Mastodon link the same URLs and hashtags."""
+    found = []
+    for match in LINKABLE.finditer(text):
+        value = match.group(0)
+        found.append(("tag", value) if value.startswith("#") else ("link", trimmed_url(value)))
+    return found

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import datetime
@@ -20,9 +19,7 @@ from socialbot.networks.base import (
 from socialbot.networks.bluesky.errors import bluesky_errors
 from socialbot.networks.credentials import secrets_for
 from socialbot.networks.routing import SandboxTransport
-
-# A URL, or a hashtag that starts a word (not one inside a URL: those are matched whole first).
-LINKABLE = re.compile(r"https?://\S+|(?<![\w/#])#\w*[^\W\d_]\w*")
+from socialbot.queue.text import LINKABLE, trimmed_url
 
 
 class BlueskyPublisher:
@@ -111,14 +108,6 @@ def with_links(text: str) -> client_utils.TextBuilder:
         position = match.start() + len(url)
     builder.text(text[position:])
     return builder
-
-
-def trimmed_url(url: str) -> str:
-    """A URL without the punctuation that ends the sentence around it (a closing bracket stays when
-    the URL opened one, as Wikipedia's do)."""
-    while (url and url[-1] in ".,;:!?'\"") or (url.endswith(")") and url.count("(") < url.count(")")):
-        url = url[:-1]
-    return url
 
 
 def make_publisher(
