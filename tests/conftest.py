@@ -213,7 +213,7 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
 
 
 @pytest.fixture
-def desk(db: sessionmaker[Session]) -> Iterator[DeskSite]:
+def desk(db: sessionmaker[Session], tmp_path: Path) -> Iterator[DeskSite]:
     """The web app served over a store with an officer, an approver and an admin."""
     from socialbot.access.users import add_user
     from socialbot.config import load_config
@@ -228,5 +228,5 @@ def desk(db: sessionmaker[Session]) -> Iterator[DeskSite]:
         sync_config(session, config)
         for role, password in PASSWORDS.items():
             add_user(session, ADMIN, EMAILS[role], Role(role), role.title(), password)
-    with serving(create_app(config, db)) as base:
+    with serving(create_app(config, db, environ={"SOCIALBOT_MEDIA_DIR": str(tmp_path / "media")})) as base:
         yield DeskSite(base, db, config)

@@ -1,4 +1,4 @@
-"""What officers do to the queue, from the CLI now and the admin page later: every change audited."""
+"""What officers do to the queue, from the CLI, the desk and the API alike: every change audited."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from socialbot.queue.campaign import Campaign
 from socialbot.queue.errors import FilePostEdit, QueueError
 from socialbot.queue.occurrences import local_to_utc
 from socialbot.queue.sync import UNSENT, SyncResult, refuse_edit_of_file_post, sync_campaign
-from socialbot.store import Delivery, DeliveryState, ScheduledPost
+from socialbot.store import AuditEvent, Delivery, DeliveryState, ScheduledPost
 
 # The audit trail's verb for each action on deliveries; EDITS change what a file says.
 ACTION_NAMES = {
@@ -68,11 +68,13 @@ def _change(
     action: Action,
     actor: Actor,
     apply: dict[str, object],
+    verb: str = "",
+    message: str = "",
 ) -> list[Delivery]:
     """Apply the change to each delivery of ref in an allowed state, after asking authorize (and the
     file-or-web rule, for edits); one audit event per delivery changed, with before and after."""
     changed = []
-    verb = ACTION_NAMES[action]
+    verb = verb or ACTION_NAMES[action]
     for delivery in find(session, ref):
         post = delivery.scheduled_post
         authorize(actor, action, post)
@@ -84,7 +86,7 @@ def _change(
         for name, value in apply.items():
             setattr(delivery, name, value)
         after = {name: _shown(getattr(delivery, name)) for name in apply}
-        record(session, actor, f"delivery.{verb}", "delivery", delivery.id, before, after)
+        record(session, actor, f"delivery.{verb}", "delivery", delivery.id, before, after, message=message)
         changed.append(delivery)
     if not changed:
         states = ", ".join(sorted(s.value for s in allowed))
@@ -144,6 +146,42 @@ def approve(session: Session, ref: str, actor: Actor, now: datetime | None = Non
         delivery.scheduled_post.approved_by = actor.name
         delivery.scheduled_post.approved_at = now or datetime.now(UTC)
     return changed
+
+
+def send_back(session: Session, ref: str, actor: Actor, note: str) -> list[Delivery]:
+    """pending_approval → draft, with a note for the author (what to change); an approver who did not
+    queue the post sends it back, and the author's next edit submits it for approval again."""
+    note = note.strip()
+    if not note:
+        raise QueueError("queue: send back: say what should change (the author reads the note)")
+    return _change(
+        session,
+        ref,
+        {DeliveryState.PENDING_APPROVAL},
+        Action.APPROVE,
+        actor,
+        {"state": DeliveryState.DRAFT},
+        verb="send_back",
+        message=note[:2000],
+    )
+
+
+def sent_back_note(session: Session, post: ScheduledPost) -> tuple[str, str] | None:
+    """(who, note) of the latest send-back of a post whose deliveries are still drafts, or None."""
+    if not any(d.state is DeliveryState.DRAFT for d in post.deliveries):
+        return None
+    ids = [str(d.id) for d in post.deliveries]
+    event = session.scalar(
+        select(AuditEvent)
+        .where(
+            AuditEvent.action == "delivery.send_back",
+            AuditEvent.subject_type == "delivery",
+            AuditEvent.subject_id.in_(ids),
+        )
+        .order_by(AuditEvent.at.desc(), AuditEvent.id.desc())
+        .limit(1)
+    )
+    return (event.actor, event.message) if event is not None else None
 
 
 def cancel(session: Session, ref: str, actor: Actor) -> list[Delivery]:

@@ -110,6 +110,8 @@ def sync_campaign(
         # whoever approves them is someone else than the file.
         _apply(post, planned, campaign, f"file:{campaign.path}" if campaign.from_file else actor.name)
         _sync_deliveries(session, post, planned, campaign, accounts, result, not_before)
+        if before:
+            _submit_again(session, post, actor)
         if before and post.requires_approval:
             _approve_again(session, post, actor)
         if changed:
@@ -158,6 +160,25 @@ def _approve_again(session: Session, post: ScheduledPost, actor: Actor) -> None:
                 message="the campaign file changed the post after it was approved",
             )
     post.approved_by = post.approved_at = None
+
+
+def _submit_again(session: Session, post: ScheduledPost, actor: Actor) -> None:
+    """A post sent back to its author (drafts) was edited: it waits for approval again (or is
+    scheduled, if it no longer needs approval)."""
+    state = DeliveryState.PENDING_APPROVAL if post.requires_approval else DeliveryState.SCHEDULED
+    for delivery in post.deliveries:
+        if delivery.state is DeliveryState.DRAFT:
+            delivery.state = state
+            record(
+                session,
+                actor,
+                "delivery.submit",
+                "delivery",
+                delivery.id,
+                {"state": "draft"},
+                {"state": state.value},
+                message="edited after it was sent back",
+            )
 
 
 def _apply(post: ScheduledPost, planned: PlannedPost, campaign: Campaign, actor: str) -> None:

@@ -26,8 +26,11 @@ from socialbot.feed.formats import segments_html
 from socialbot.feed.segments import Segment
 from socialbot.web.api.app import create_api
 from socialbot.web.desk.auth import auth_routes
+from socialbot.web.desk.compose import compose_routes
 from socialbot.web.desk.guard import Desk
 from socialbot.web.desk.home import home_routes
+from socialbot.web.desk.posts import post_routes
+from socialbot.web.desk.uploads import media_dir
 from socialbot.web.fast import CachedFeeds
 from socialbot.web.feed import FeedSite
 from socialbot.web.health import health
@@ -40,6 +43,7 @@ STATIC_TYPES = {
     "embed.css": "text/css; charset=utf-8",
     "demo.css": "text/css; charset=utf-8",
     "desk.css": "text/css; charset=utf-8",
+    "desk.js": "text/javascript; charset=utf-8",
 }
 
 
@@ -116,11 +120,13 @@ def create_app(
         body = await run_in_threadpool(registry.text)
         return Response(body, media_type=CONTENT_TYPE, headers={"Cache-Control": "no-store"})
 
-    desk = Desk(sessions, env, config.timezone)
+    desk = Desk(sessions, env, config, media_dir(config, environ or {}))
     routes = [
         Route("/", lambda request: RedirectResponse("/whats-new")),
         *auth_routes(desk),
         *home_routes(desk),
+        *compose_routes(desk),
+        *post_routes(desk),
         *site.routes(),
         *[Route(f"/{name}", static_file) for name in STATIC_TYPES],
         Route("/demo", demo),

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
@@ -24,6 +25,7 @@ from starlette.responses import HTMLResponse, RedirectResponse, Response
 from socialbot.access.roles import Actor
 from socialbot.access.signin import ABSOLUTE, current_session
 from socialbot.access.tokens import csrf_token, new_secret, same
+from socialbot.config import Config
 from socialbot.store import UserSession
 
 SESSION_COOKIE = "socialbot_session"
@@ -45,7 +47,14 @@ class Desk:
 
     sessions: sessionmaker[Session]
     templates: Environment
-    zone: ZoneInfo
+    config: Config
+    # Where uploaded images are kept (web/desk/uploads.py).
+    media: Path
+
+    @property
+    def zone(self) -> ZoneInfo:
+        """The zone officers read and write times in."""
+        return self.config.timezone
 
     def page(
         self,

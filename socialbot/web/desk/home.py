@@ -10,28 +10,20 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session, joinedload
 from starlette.requests import Request
-from starlette.responses import RedirectResponse, Response
+from starlette.responses import Response
 from starlette.routing import Route
 
-from socialbot.access.audit import describe, trail
 from socialbot.access.roles import Action, Forbidden, authorize, can
-from socialbot.dispatch.send import parts_of
-from socialbot.queue import ops
-from socialbot.queue.errors import QueueError
 from socialbot.store import Delivery, DeliveryState, ScheduledPost, User, UserSession
 from socialbot.web.desk.guard import (
     Desk,
     Refused,
     actor_of,
-    check_origin,
-    check_session_token,
-    posted,
     signed_in,
     to_sign_in,
 )
 
 ATTENTION = {DeliveryState.FAILED, DeliveryState.UNKNOWN, DeliveryState.HELD, DeliveryState.EXPIRED}
-ACTIONS = {"approve": ops.approve, "cancel": ops.cancel, "retry": ops.retry}
 
 
 @dataclass
@@ -94,31 +86,8 @@ def home_routes(desk: Desk) -> list[Route]:
                 actor=actor,
                 lists=overview(session, datetime.now(UTC)),
                 may_approve=can(actor, Action.APPROVE),
-                may_admin=can(actor, Action.MANAGE_USERS),
                 zone=desk.zone,
             )
-
-    @posted
-    def act(request: Request, form: dict[str, str]) -> Response:
-        name, ref = request.path_params["action"], request.path_params["ref"]
-        with desk.sessions() as session:
-            try:
-                check_origin(request)
-                with session.begin():
-                    current = signed_in(session, request)
-                    if current is None:
-                        return to_sign_in(request)
-                    check_session_token(request, form)
-                    if name not in ACTIONS:
-                        raise Refused(404, f"No action {name!r}.")
-                    ACTIONS[name](session, ref, actor_of(current))
-            except Refused as refused:
-                return desk.refused(request, refused)
-            except Forbidden as exc:
-                return desk.refused(request, Refused(403, str(exc)))
-            except QueueError as exc:
-                return desk.refused(request, Refused(409, str(exc)))
-        return RedirectResponse("/desk", 303)
 
     def users(request: Request) -> Response:
         with desk.sessions.begin() as session:
@@ -140,32 +109,7 @@ def home_routes(desk: Desk) -> list[Route]:
                 zone=desk.zone,
             )
 
-    def post_page(request: Request) -> Response:
-        ref = request.path_params["ref"]
-        with desk.sessions.begin() as session:
-            current = signed_in(session, request)
-            if current is None:
-                return to_sign_in(request)
-            try:
-                found = ops.find(session, ref)
-            except QueueError as exc:
-                return desk.refused(request, Refused(404, str(exc)), current)
-            post = found[0].scheduled_post
-            events = trail(session, [("scheduled_post", post.id), *(("delivery", d.id) for d in found)])
-            return desk.page(
-                request,
-                "desk_post.html",
-                current=current,
-                post=post,
-                ref=f"{post.campaign}:{post.key}",
-                deliveries=[(d, parts_of(d)) for d in found],
-                trail=[describe(e, desk.zone) for e in events],
-                zone=desk.zone,
-            )
-
     return [
         Route("/desk", home, methods=["GET"]),
-        Route("/desk/posts/{ref}", post_page, methods=["GET"]),
-        Route("/desk/deliveries/{ref}/{action}", act, methods=["POST"]),
         Route("/desk/users", users, methods=["GET"]),
     ]
