@@ -25,11 +25,15 @@ from socialbot.config import Config
 from socialbot.feed.formats import segments_html
 from socialbot.feed.segments import Segment
 from socialbot.web.api.app import create_api
+from socialbot.web.desk.approvals import approval_routes
 from socialbot.web.desk.auth import auth_routes
+from socialbot.web.desk.calendar import calendar_routes
 from socialbot.web.desk.compose import compose_routes
 from socialbot.web.desk.guard import Desk
 from socialbot.web.desk.home import home_routes
+from socialbot.web.desk.moderation import moderation_routes
 from socialbot.web.desk.posts import post_routes
+from socialbot.web.desk.sources import source_routes
 from socialbot.web.desk.uploads import media_dir
 from socialbot.web.fast import CachedFeeds
 from socialbot.web.feed import FeedSite
@@ -120,13 +124,17 @@ def create_app(
         body = await run_in_threadpool(registry.text)
         return Response(body, media_type=CONTENT_TYPE, headers={"Cache-Control": "no-store"})
 
-    desk = Desk(sessions, env, config, media_dir(config, environ or {}))
+    desk = Desk(sessions, env, config, media_dir(config, environ or {}), environ or {}, sandbox_url)
     routes = [
         Route("/", lambda request: RedirectResponse("/whats-new")),
         *auth_routes(desk),
         *home_routes(desk),
         *compose_routes(desk),
         *post_routes(desk),
+        *approval_routes(desk),
+        *calendar_routes(desk),
+        *moderation_routes(desk),
+        *source_routes(desk),
         *site.routes(),
         *[Route(f"/{name}", static_file) for name in STATIC_TYPES],
         Route("/demo", demo),

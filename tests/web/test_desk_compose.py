@@ -55,14 +55,23 @@ def test_the_preview_shows_each_accounts_parts_as_they_are_queued(desk: DeskSite
     browser = desk.browser()
     browser.sign_in("officer")
     csrf = browser.csrf()
-    text = " ".join([REMINDER] + [f"Sentence {n} about https://example.org/vote and the ballot." for n in range(12)])
+    text = " ".join(
+        [REMINDER] + [f"Sentence {n} about https://example.org/vote and the ballot." for n in range(12)]
+    )
     when = tomorrow(desk)
     answer = browser.http.post(
         f"{desk.base}/desk/compose/preview", data={**fields(desk, text, when), "csrf_token": csrf}, timeout=10
     )
     assert answer.status_code == 200, answer.text
     expected = preview(
-        PostRequest(["network-x", "network-bluesky", "network-mastodon"], text, at=when, thread=True, requires_approval=True, campaign="desk"),
+        PostRequest(
+            ["network-x", "network-bluesky", "network-mastodon"],
+            text,
+            at=when,
+            thread=True,
+            requires_approval=True,
+            campaign="desk",
+        ),
         desk.config,
         datetime.now(UTC),
         ROOT,
@@ -77,14 +86,25 @@ def test_the_preview_shows_each_accounts_parts_as_they_are_queued(desk: DeskSite
 
 def send(site: DeskSite, browser: object, form: dict[str, object], image: bytes | None = None):  # type: ignore[no-untyped-def]
     """The compose form as a browser without JavaScript sends it (multipart, with the files)."""
-    files = {"image_0": ("ballot.png", image, "image/png")} if image is not None else {"image_0": ("", b"", "application/octet-stream")}
-    return browser.http.post(f"{site.base}/desk/compose", data=form, files=files, allow_redirects=False, timeout=10)  # type: ignore[attr-defined]
+    files = (
+        {"image_0": ("ballot.png", image, "image/png")}
+        if image is not None
+        else {"image_0": ("", b"", "application/octet-stream")}
+    )
+    return browser.http.post(
+        f"{site.base}/desk/compose", data=form, files=files, allow_redirects=False, timeout=10
+    )  # type: ignore[attr-defined]
 
 
 def test_queued_from_the_form_with_an_image_waiting_for_approval(desk: DeskSite) -> None:
     browser = desk.browser()
     browser.sign_in("officer")
-    form = {**fields(desk, REMINDER, tomorrow(desk)), "csrf_token": browser.csrf(), "alt_0": "A ballot paper", "action": "queue"}
+    form = {
+        **fields(desk, REMINDER, tomorrow(desk)),
+        "csrf_token": browser.csrf(),
+        "alt_0": "A ballot paper",
+        "action": "queue",
+    }
     answer = send(desk, browser, form, png())
     assert answer.status_code == 303, answer.text
     ref = answer.headers["location"].split("/desk/posts/")[1].split("?")[0]
@@ -102,7 +122,12 @@ def test_queued_from_the_form_with_an_image_waiting_for_approval(desk: DeskSite)
 def test_a_preview_round_trip_keeps_the_image_and_queues_nothing(desk: DeskSite) -> None:
     browser = desk.browser()
     browser.sign_in("officer")
-    form = {**fields(desk, REMINDER, tomorrow(desk)), "csrf_token": browser.csrf(), "alt_0": "A ballot paper", "action": "preview"}
+    form = {
+        **fields(desk, REMINDER, tomorrow(desk)),
+        "csrf_token": browser.csrf(),
+        "alt_0": "A ballot paper",
+        "action": "preview",
+    }
     answer = send(desk, browser, form, png())
     assert answer.status_code == 200
     kept = re.search(r'name="kept_0" value="([0-9a-f]+\.png)"', answer.text)
@@ -130,8 +155,16 @@ def test_problems_are_shown_at_their_fields_and_nothing_is_queued(desk: DeskSite
     cases = {
         "a past time": (fields(desk, REMINDER, past), {"day", "at"}, "is in the past"),
         # 28 March 2027, 01:30: the clocks go from 01:00 to 02:00 in London.
-        "a time the clocks skip": (fields(desk, REMINDER, datetime(2027, 3, 28, 1, 30)), {"day", "at"}, "does not exist"),
-        "a part too long": (fields(desk, REMINDER + " " + "x" * 300, tomorrow(desk), thread="none"), {"text"}, "too long"),
+        "a time the clocks skip": (
+            fields(desk, REMINDER, datetime(2027, 3, 28, 1, 30)),
+            {"day", "at"},
+            "does not exist",
+        ),
+        "a part too long": (
+            fields(desk, REMINDER + " " + "x" * 300, tomorrow(desk), thread="none"),
+            {"text"},
+            "too long",
+        ),
         "an image without alt text": (fields(desk, REMINDER, tomorrow(desk)), {"alt_0"}, "alt"),
         "no account": (fields(desk, REMINDER, tomorrow(desk), targets=[]), set(), "no targets"),
     }

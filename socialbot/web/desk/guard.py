@@ -8,8 +8,8 @@ HttpOnly, SameSite=Lax, and Secure whenever the request came over https (through
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -50,6 +50,9 @@ class Desk:
     config: Config
     # Where uploaded images are kept (web/desk/uploads.py).
     media: Path
+    # The environment (the networks' secrets) and the sandbox, for "collect now".
+    environ: Mapping[str, str] = field(default_factory=dict)
+    sandbox_url: str | None = None
 
     @property
     def zone(self) -> ZoneInfo:

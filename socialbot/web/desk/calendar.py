@@ -1,0 +1,170 @@
+"""/desk/calendar: every delivery by day in local time, a month or a week at a time, coloured by state
+and by campaign, filtered by campaign, account and state; each links to its post.
+
+Days are local days: a day's bounds are its local midnights converted to UTC one by one, so the day
+the clocks change is 23 or 25 hours long and a 09:00 post stays on its own day across the change.
+"""
+
+from __future__ import annotations
+
+import zlib
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from socialbot.store import Account, Delivery, DeliveryState, ScheduledPost
+from socialbot.web.desk.guard import Desk, signed_in, to_sign_in
+
+# How many entries a day of the month view shows before "+N more" (the week view shows them all).
+MONTH_DAY_ENTRIES = 6
+CAMPAIGN_COLOURS = 8
+
+
+@dataclass
+class Entry:
+    """One post at one time on a day: its accounts and their states."""
+
+    ref: str
+    campaign: str
+    local: datetime
+    text: str
+    accounts: list[tuple[str, str]] = field(default_factory=list)
+
+    @property
+    def state(self) -> str:
+        """The state the entry is coloured by: the one most in need of an officer's eye."""
+        states = {state for _, state in self.accounts}
+        for wanted in ("failed", "unknown", "held", "expired", "pending_approval", "draft", "sending"):
+            if wanted in states:
+                return wanted
+        return "sent" if states == {"sent"} else ("cancelled" if states == {"cancelled"} else "scheduled")
+
+    @property
+    def colour(self) -> int:
+        """The campaign's colour (one of CAMPAIGN_COLOURS, the same on every page)."""
+        return zlib.crc32(self.campaign.encode()) % CAMPAIGN_COLOURS
+
+
+@dataclass(frozen=True)
+class Filters:
+    """What the calendar is narrowed to ("" for all)."""
+
+    campaign: str = ""
+    account: str = ""
+    state: str = ""
+
+
+def local_midnight(day: date, zone: ZoneInfo) -> datetime:
+    """The UTC instant a local day starts."""
+    return datetime.combine(day, time(0), tzinfo=zone).astimezone(UTC)
+
+
+def span(view: str, day: date) -> tuple[date, date]:
+    """The first and last day shown: whole weeks from Monday, around the month or the week of day."""
+    if view == "week":
+        first = day - timedelta(days=day.weekday())
+        return first, first + timedelta(days=6)
+    start = day.replace(day=1)
+    end = (start + timedelta(days=32)).replace(day=1) - timedelta(days=1)
+    return start - timedelta(days=start.weekday()), end + timedelta(days=6 - end.weekday())
+
+
+def entries(
+    session: Session, zone: ZoneInfo, first: date, last: date, filters: Filters
+) -> dict[date, list[Entry]]:
+    """Each local day's entries between first and last (inclusive), in time order."""
+    query = (
+        select(
+            Delivery.due_at,
+            Delivery.state,
+            ScheduledPost.campaign,
+            ScheduledPost.key,
+            ScheduledPost.text,
+            Account.key,
+        )
+        .join(ScheduledPost, Delivery.scheduled_post_id == ScheduledPost.id)
+        .join(Account, Delivery.account_id == Account.id)
+        .where(
+            Delivery.due_at >= local_midnight(first, zone),
+            Delivery.due_at < local_midnight(last + timedelta(days=1), zone),
+        )
+        .order_by(Delivery.due_at, ScheduledPost.id, Account.key)
+    )
+    if filters.campaign:
+        query = query.where(ScheduledPost.campaign == filters.campaign)
+    if filters.account:
+        query = query.where(Account.key == filters.account)
+    if filters.state:
+        query = query.where(Delivery.state == DeliveryState(filters.state))
+    days: dict[date, list[Entry]] = defaultdict(list)
+    by_post: dict[tuple[str, str, datetime], Entry] = {}
+    for due, state, campaign, key, text, account in session.execute(query):
+        local = due.astimezone(zone)
+        entry = by_post.get((campaign, key, due))
+        if entry is None:
+            entry = by_post[(campaign, key, due)] = Entry(f"{campaign}:{key}", campaign, local, text[:80])
+            days[local.date()].append(entry)
+        entry.accounts.append((account, state.value))
+    return days
+
+
+def calendar_routes(desk: Desk) -> list[Route]:
+    """/desk/calendar."""
+
+    def page(request: Request) -> Response:
+        params = request.query_params
+        view = "week" if params.get("view") == "week" else "month"
+        today = datetime.now(UTC).astimezone(desk.zone).date()
+        try:
+            day = date.fromisoformat(params.get("day", "")) if params.get("day") else today
+        except ValueError:
+            day = today
+        states = [s.value for s in DeliveryState]
+        filters = Filters(
+            params.get("campaign", ""),
+            params.get("account", ""),
+            params.get("state", "") if params.get("state", "") in states else "",
+        )
+        first, last = span(view, day)
+        with desk.sessions.begin() as session:
+            current = signed_in(session, request)
+            if current is None:
+                return to_sign_in(request)
+            found = entries(session, desk.zone, first, last, filters)
+            campaigns = sorted(set(session.scalars(select(ScheduledPost.campaign).distinct())))
+            if view == "week":
+                earlier, later = day - timedelta(days=7), day + timedelta(days=7)
+            else:
+                earlier = (day.replace(day=1) - timedelta(days=1)).replace(day=1)
+                later = (day.replace(day=1) + timedelta(days=32)).replace(day=1)
+            weeks = [
+                [first + timedelta(days=7 * w + d) for d in range(7)]
+                for w in range(((last - first).days + 1) // 7)
+            ]
+            return desk.page(
+                request,
+                "desk_calendar.html",
+                current=current,
+                view=view,
+                day=day,
+                today=today,
+                weeks=weeks,
+                entries=found,
+                earlier=earlier,
+                later=later,
+                filters=filters,
+                campaigns=campaigns,
+                accounts=[a.key for a in desk.config.accounts],
+                states=states,
+                per_day=MONTH_DAY_ENTRIES if view == "month" else None,
+                zone=desk.zone,
+            )
+
+    return [Route("/desk/calendar", page, methods=["GET"])]

@@ -1,0 +1,93 @@
+"""/desk/sources: every group's sources with their health, the worst first; an admin may collect one
+source now (the same collect_round that `socialbot collect --source ID` runs)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import joinedload
+from starlette.requests import Request
+from starlette.responses import RedirectResponse, Response
+from starlette.routing import Route
+
+from socialbot.access.audit import record
+from socialbot.access.roles import Action, Forbidden, authorize, can
+from socialbot.collect.round import collect_round
+from socialbot.collect.summary import source_status
+from socialbot.store import Group, Source
+from socialbot.web.desk.guard import (
+    Desk,
+    Refused,
+    actor_of,
+    check_origin,
+    check_session_token,
+    posted,
+    signed_in,
+    to_sign_in,
+)
+
+# The worst first: what needs someone, then what failed last, then the rest.
+ORDER = ("parked", "error", "rate_limited", "new", "skipped", "ok", "not_modified", "disabled")
+
+
+def health_order(source: Source) -> tuple[int, int, str, str]:
+    """Sort key: status by ORDER, more errors in a row first, then group and locator."""
+    status = source_status(source)
+    rank = ORDER.index(status) if status in ORDER else len(ORDER)
+    return rank, -source.consecutive_errors, source.group.slug, source.locator
+
+
+def source_routes(desk: Desk) -> list[Route]:
+    """/desk/sources and /desk/sources/ID/collect."""
+
+    def page(request: Request) -> Response:
+        with desk.sessions.begin() as session:
+            current = signed_in(session, request)
+            if current is None:
+                return to_sign_in(request)
+            listed = sorted(
+                session.scalars(select(Source).join(Group).options(joinedload(Source.group))),
+                key=health_order,
+            )
+            return desk.page(
+                request,
+                "desk_sources.html",
+                current=current,
+                sources=[(s, source_status(s)) for s in listed],
+                may_collect=can(actor_of(current), Action.MANAGE_SOURCES),
+                now=datetime.now(UTC),
+                done=request.query_params.get("collected", ""),
+                zone=desk.zone,
+            )
+
+    @posted
+    def collect_now(request: Request, form: dict[str, str]) -> Response:
+        source_id = request.path_params["source_id"]
+        with desk.sessions() as session:
+            try:
+                check_origin(request)
+                with session.begin():
+                    current = signed_in(session, request)
+                    if current is None:
+                        return to_sign_in(request)
+                    check_session_token(request, form)
+                    actor = actor_of(current)
+                    authorize(actor, Action.MANAGE_SOURCES)
+                    if session.get(Source, source_id) is None:
+                        raise Refused(404, f"No source {source_id}.")
+                    record(session, actor, "source.collect_now", "source", source_id)
+            except Refused as refused:
+                return desk.refused(request, refused)
+            except Forbidden as exc:
+                return desk.refused(request, Refused(403, str(exc)))
+        report = collect_round(
+            desk.sessions, desk.config, env=desk.environ, sandbox_url=desk.sandbox_url, source_id=source_id
+        )
+        outcome = report.outcomes[0].status if report.outcomes else "skipped"
+        return RedirectResponse(f"/desk/sources?collected={source_id}:{outcome}", 303)
+
+    return [
+        Route("/desk/sources", page, methods=["GET"]),
+        Route("/desk/sources/{source_id:int}/collect", collect_now, methods=["POST"]),
+    ]
