@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 
 from socialbot.queue.compose import PostRequest
 from socialbot.queue.preview import preview
-from socialbot.store import Delivery, ScheduledPost
+from socialbot.store import ScheduledPost
 from tests.conftest import ROOT
 from tests.web.desk_fixtures import DeskSite
 
