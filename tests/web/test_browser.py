@@ -7,19 +7,17 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from playwright.sync_api import Browser, Page, sync_playwright
+from playwright.sync_api import Browser, Page
 
 from socialbot.config import load_config
 from socialbot.store.engine import make_engine, session_factory
 from socialbot.store.migrate import upgrade
 from socialbot.web.app import create_app
-from tests.conftest import ROOT
 from tests.feed.seed import seed_feed
 from tests.test_config import ENV, MINIMAL
+from tests.web.conftest import CHROMIUM, SCREENSHOTS
 from tests.web_server import serving
 
-CHROMIUM = "/usr/bin/chromium"
-SCREENSHOTS = ROOT / "build" / "screenshots"
 pytestmark = pytest.mark.skipif(shutil.which(CHROMIUM) is None, reason="Debian's chromium is not installed")
 
 
@@ -35,16 +33,6 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     with serving(create_app(load_config(directory / "feeds.toml", ENV), sessions)) as base:
         yield base
     engine.dispose()
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(
-            executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu"]
-        )
-        yield launched
-        launched.close()
 
 
 def open_page(browser: Browser, url: str, javascript: bool = True) -> tuple[Page, list[str], Any]:

@@ -17,7 +17,7 @@ from markupsafe import escape
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import FormData, UploadFile
 from starlette.requests import Request
-from starlette.responses import FileResponse, HTMLResponse, RedirectResponse, Response
+from starlette.responses import FileResponse, HTMLResponse, JSONResponse, RedirectResponse, Response
 from starlette.routing import Route
 
 from socialbot.access.roles import Action, Forbidden, authorize
@@ -175,7 +175,7 @@ async def _store_files(desk: Desk, form: FormData, fields: ComposeForm) -> list[
 
 
 def compose_routes(desk: Desk) -> list[Route]:
-    """/desk/compose (GET, POST), /desk/compose/preview and /desk/media/NAME."""
+    """/desk/compose (GET, POST), /desk/compose/preview, /desk/compose/upload and /desk/media/NAME."""
 
     def accounts() -> list[Any]:
         return list(desk.config.accounts)
@@ -284,6 +284,27 @@ def compose_routes(desk: Desk) -> list[Route]:
 
         return await run_in_threadpool(render)
 
+    async def upload(request: Request) -> Response:
+        """One image chosen on the page, stored at once (desk.js), so the live preview checks it."""
+        async with request.form(max_files=1, max_fields=10) as form:
+            with desk.sessions.begin() as session:
+                try:
+                    check_origin(request)
+                    if signed_in(session, request) is None:
+                        raise Refused(401, "Sign in again to add images.")
+                    check_session_token(request, {"csrf_token": form.get("csrf_token", "")})
+                except Refused as refused:
+                    return JSONResponse({"error": refused.reason}, refused.status)
+            image = form.get("image")
+            if not isinstance(image, UploadFile) or not image.filename:
+                return JSONResponse({"error": "choose an image"}, 400)
+            content = await image.read(MAX_UPLOAD + 1)
+            try:
+                name = await run_in_threadpool(store_upload, desk.media, image.filename, content)
+            except UploadError as exc:
+                return JSONResponse({"error": str(exc)}, 422)
+        return JSONResponse({"name": name}, headers={"Cache-Control": "no-store"})
+
     def media(request: Request) -> Response:
         with desk.sessions.begin() as session:
             if signed_in(session, request) is None:
@@ -297,6 +318,7 @@ def compose_routes(desk: Desk) -> list[Route]:
         Route("/desk/compose", page, methods=["GET"]),
         Route("/desk/compose", submit, methods=["POST"]),
         Route("/desk/compose/preview", live_preview, methods=["POST"]),
+        Route("/desk/compose/upload", upload, methods=["POST"]),
         Route("/desk/media/{name}", media, methods=["GET"]),
     ]
 

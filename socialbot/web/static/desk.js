@@ -38,6 +38,33 @@
     timer = setTimeout(refresh, 250);
   }
 
+  // An image is stored as soon as it is chosen, so the preview checks it against each network's
+  // limits; the form then carries the stored name (kept_N), as after a Preview without script.
+  function upload(input) {
+    var slot = input.getAttribute("data-slot");
+    var kept = form.querySelector('input[data-kept="' + slot + '"]');
+    if (!input.files || !input.files.length || !kept) return;
+    var data = new FormData();
+    data.append("csrf_token", form.querySelector("input[name=csrf_token]").value);
+    data.append("image", input.files[0]);
+    fetch("/desk/compose/upload", { method: "POST", body: data, credentials: "same-origin" })
+      .then(function (answer) { return answer.json(); })
+      .then(function (answer) {
+        if (answer.name) {
+          kept.value = answer.name;
+          input.value = "";
+          input.setAttribute("data-uploaded", answer.name);
+        }
+        input.setCustomValidity(answer.error || "");
+        if (answer.error) input.reportValidity();
+        refresh();
+      })
+      .catch(function () { /* sent with the form instead */ });
+  }
+
+  form.addEventListener("change", function (event) {
+    if (event.target && event.target.type === "file") upload(event.target);
+  });
   form.addEventListener("input", soon);
   form.addEventListener("change", soon);
   form.setAttribute("data-live-preview", "on");
