@@ -5,10 +5,14 @@ that may not act is refused with nothing changed."""
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 from sqlalchemy import select
 
+from socialbot.queue.campaign import load_campaign
+from socialbot.queue.sync import sync_campaign
 from socialbot.store import Delivery, Moderation, Post, ScheduledPost
+from tests.conftest import ADMIN, ROOT
 from tests.feed.seed import one_post
 from tests.web.desk_fixtures import DeskSite, audit_count
 from tests.web.test_desk import states
@@ -183,3 +187,66 @@ def test_sources_worst_first_and_only_an_admin_collects_now(desk: DeskSite) -> N
     assert (
         officer.post(f"/desk/sources/{broken_id}/collect", {"csrf_token": officer.csrf()}).status_code == 403
     )
+
+
+ACROSS_THE_CHANGES = """\
+campaign = "clock-change"
+targets = ["network-mastodon"]
+
+[[post]]
+key = "spring"
+cron = "30 0 * * *"
+start = 2027-03-26
+end = 2027-03-30
+text = "Day {date}: the clocks go forward on Sunday"
+
+[[post]]
+key = "autumn"
+cron = "30 0 * * *"
+start = 2027-10-29
+end = 2027-11-02
+text = "Day {date}: the clocks go back on Sunday"
+"""
+
+
+def test_the_calendar_puts_the_shipped_campaigns_and_clock_changes_on_their_local_days(
+    desk: DeskSite, tmp_path: Path
+) -> None:
+    (tmp_path / "clock-change.toml").write_text(ACROSS_THE_CHANGES)
+    files = [*sorted((ROOT / "schedules").glob("*.toml")), tmp_path / "clock-change.toml"]
+    planned = []
+    with desk.db.begin() as session:
+        for path in files:
+            campaign = load_campaign(path, desk.config)
+            sync_campaign(session, campaign, ADMIN)
+            planned += [
+                (f"{campaign.file.campaign}:{post.table.key}", d.due_at.astimezone(desk.config.timezone))
+                for post in campaign.posts
+                for d in post.deliveries
+            ]
+    officer = desk.browser()
+    officer.sign_in("officer")
+    months: dict[str, str] = {}
+    for ref, local in planned:
+        month = f"{local:%Y-%m}"
+        if month not in months:
+            months[month] = officer.get(f"/desk/calendar?day={month}-01").text
+        cell = months[month].split(f'data-day="{local:%Y-%m-%d}"')[1].split("</td>")[0]
+        assert f'data-ref="{ref}" data-time="{local:%H:%M}"' in cell or "more</a>" in cell, (ref, local)
+        week = officer.get(f"/desk/calendar?view=week&day={local:%Y-%m-%d}").text
+        cell = week.split(f'data-day="{local:%Y-%m-%d}"')[1].split("</td>")[0]
+        assert f'data-ref="{ref}" data-time="{local:%H:%M}"' in cell, (ref, local)
+    # Across both changes the reminders stay at their local times, one a day: at 00:30 in summer time
+    # the UTC date is the day before, so a calendar of UTC days would show them a day early.
+    for day in ("2027-03-27", "2027-03-28", "2027-03-29"):
+        assert (
+            'data-ref="clock-change:spring" data-time="00:30"'
+            in months["2027-03"].split(f'data-day="{day}"')[1].split("</td>")[0]
+        )
+    for day in ("2027-10-30", "2027-10-31", "2027-11-01"):
+        page = months.get(day[:7]) or officer.get(f"/desk/calendar?day={day[:7]}-01").text
+        assert (
+            'data-ref="clock-change:autumn" data-time="00:30"'
+            in page.split(f'data-day="{day}"')[1].split("</td>")[0]
+        )
+    assert len(planned) > 40
