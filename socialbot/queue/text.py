@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import functools
 import re
-import warnings
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any
+
+from socialbot.networks.twitter.text import weighted_length
 
 URL = re.compile(r"https?://\S+")
 # A URL, or a hashtag that starts a word (not one inside a URL: those are matched whole first).
@@ -81,27 +80,10 @@ MEDIA = {
 }
 
 
-@functools.cache
-def _twitter_text() -> Any:
-    # Imported when first needed: twitter_text's tables take 0.4 s to load, and every CLI command
-    # and the sandbox's start-up would wait for them (tests/sandbox/test_server.py). It reads them
-    # through pkg_resources, which setuptools 80.9 and later warn about on import (pyproject.toml
-    # keeps setuptools below 81, which removed it).
-    with warnings.catch_warnings():
-        warnings.filterwarnings("ignore", "pkg_resources is deprecated", UserWarning)
-        from twitter_text import parse_tweet
-    return parse_tweet
-
-
-def parse_tweet(text: str) -> Any:
-    """twitter-text v3's parse of text: its weighted length and whether X accepts it."""
-    return _twitter_text()(text)
-
-
 def measure(network: str, text: str) -> int:
     """The length of text as network counts it."""
     if network == "twitter":
-        return int(parse_tweet(text).weightedLength)
+        return weighted_length(text)
     if network == "bluesky":
         return graphemes(text)
     if network == "mastodon":

@@ -38,7 +38,7 @@ from socialbot.networks.twitter.sandbox_shapes import (
     user_json,
     x_escaped,
 )
-from socialbot.queue.text import parse_tweet
+from socialbot.networks.twitter.text import parse_tweet
 from socialbot.sandbox.http import RateLimits, bearer_token, json_response, oauth1_params, token_problem
 from socialbot.sandbox.world import SandboxAccount, SandboxPost, World
 

@@ -81,7 +81,7 @@ def x_escaped(text: str) -> str:
 
 def cut_text(text: str) -> str:
     """text as a long post's text field shows it: its first 280 weighted characters, then "…"."""
-    from socialbot.queue.text import parse_tweet
+    from socialbot.networks.twitter.text import parse_tweet
 
     if parse_tweet(html.unescape(text)).weightedLength <= 280:
         return text
