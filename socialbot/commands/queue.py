@@ -1,4 +1,4 @@
-"""`socialbot queue …`: list, show, add, approve, cancel, retry and reschedule queued posts."""
+"""`socialbot queue …`: list, show, add, approve, send back, cancel, retry and reschedule queued posts."""
 
 from __future__ import annotations
 
@@ -79,6 +79,22 @@ def _queue_command(name: str, doc: str) -> None:
 _queue_command("approve", "Approve deliveries awaiting approval (REF: id or campaign:key).")
 _queue_command("cancel", "Cancel unsent deliveries (REF: id or campaign:key).")
 _queue_command("retry", "Send failed, unknown or expired deliveries again, now (REF: id or campaign:key).")
+
+
+@queue_group.command("send-back")
+@click.argument("ref")
+@click.option("--note", required=True, help="What should change; the author reads it on the desk.")
+@pass_app
+def queue_send_back(app: App, ref: str, note: str) -> None:
+    """Send a post awaiting approval back to its author with a note (REF: id or campaign:key)."""
+    from socialbot.queue import ops
+
+    try:
+        with session_factory(app.engine).begin() as session:
+            changed = ops.send_back(session, ref, Actor.command_line(), note)
+            click.echo(f"send-back: {len(changed)} deliveries back to their author as drafts")
+    except (QueueError, Forbidden) as exc:
+        raise UsageError(str(exc)) from exc
 
 
 @queue_group.command("show")

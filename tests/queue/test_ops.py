@@ -88,3 +88,45 @@ def test_retry_only_what_failed(db: sessionmaker[Session], tmp_path: Path) -> No
 def test_unknown_references_say_how_to_find_one(db: sessionmaker[Session]) -> None:
     with db() as session, pytest.raises(ops.QueueError, match="socialbot queue list"):
         ops.cancel(session, "nope:nothing", ADMIN)
+
+
+def test_send_back_with_a_note_and_the_authors_edit_submits_it_again(
+    db: sessionmaker[Session], tmp_path: Path
+) -> None:
+    from socialbot.access.roles import Actor, Forbidden
+    from socialbot.queue.errors import QueueError
+    from socialbot.store import Role
+
+    config = load_config(ROOT / "feeds.toml", SANDBOX_ENV)
+    author = Actor("author@example.org", Role.APPROVER, "web")
+    approver = Actor("approver@example.org", Role.APPROVER, "web")
+    year = datetime.now(UTC).year + 1
+    request = PostRequest(
+        ["network-x", "network-mastodon"], "Ballots drop", at=datetime(year, 6, 1, 19), key="ballots"
+    )
+    request.requires_approval = True
+    with db.begin() as session:
+        sync_config(session, config)
+        ops.add_post(session, compose(request, config, datetime.now(UTC), tmp_path), author)
+    refused: list[type[Exception]] = []
+    for who, note in ((approver, " "), (author, "mine"), (Actor("approver-2", Role.OFFICER, "web"), "x")):
+        with pytest.raises((QueueError, Forbidden)) as caught, db.begin() as session:
+            ops.send_back(session, "cli:ballots", who, note)
+        refused.append(caught.type)
+    assert refused == [QueueError, Forbidden, Forbidden], "no note; the author themselves (four-eyes); an officer"
+    with db.begin() as session:
+        returned = ops.send_back(session, "cli:ballots", approver, "Say which day the ballots drop")
+        assert {d.state for d in returned} == {DeliveryState.DRAFT}
+    with db() as session:
+        post = ops.find(session, "cli:ballots")[0].scheduled_post
+        assert ops.sent_back_note(session, post) == ("approver@example.org", "Say which day the ballots drop")
+    # A draft is never sent; the author's edit puts it back in the approver's list.
+    request.text, request.key = "Ballots drop on Monday", "ballots"
+    with db.begin() as session:
+        ops.add_post(session, compose(request, config, datetime.now(UTC), tmp_path), author, replace=True)
+    with db() as session:
+        found = ops.find(session, "cli:ballots")
+        assert {d.state for d in found} == {DeliveryState.PENDING_APPROVAL}
+        assert ops.sent_back_note(session, found[0].scheduled_post) is None
+        actions = session.scalars(select(AuditEvent.action).order_by(AuditEvent.id)).all()
+    assert actions.count("delivery.send_back") == 2 and actions.count("delivery.submit") == 2

@@ -60,6 +60,7 @@ def test_the_openapi_description_is_valid_and_every_route_answers_as_described(d
             "at": future(),
         },
         ("post", "/deliveries/{ref}/reschedule"): {"at": future(30)},
+        ("post", "/deliveries/{ref}/send-back"): {"note": "Say which day, please"},
     }
     # Each action on its own post, in the state it needs.
     failed = desk.queue("officer", approval=False, text="Polls close at 5")
@@ -73,9 +74,10 @@ def test_the_openapi_description_is_valid_and_every_route_answers_as_described(d
         "cancel": desk.queue("officer", approval=False, text="Rally tonight"),
         "retry": failed,
         "reschedule": desk.queue("officer", approval=False, text="Telly at 7"),
+        "send-back": desk.queue("officer", text="Ballots drop soon"),
     }
     params = {"delivery_id": str(delivery_id), "post_ref": feed_ref}
-    who = {"/feed/": admin, "/deliveries/{ref}/approve": approver}
+    who = {"/feed/": admin, "/deliveries/{ref}/approve": approver, "/deliveries/{ref}/send-back": approver}
     walked = 0
     for path, methods in spec["paths"].items():
         for method, operation in methods.items():
@@ -97,7 +99,7 @@ def test_the_openapi_description_is_valid_and_every_route_answers_as_described(d
             assert anonymous.status_code == 401 and "401" in documented
             assert anonymous.headers["content-type"] == "application/problem+json"
             assert anonymous.headers["www-authenticate"] == "Bearer"
-    assert walked == 12
+    assert walked == 13
 
 
 def test_a_revoked_token_is_refused(desk: DeskSite) -> None:

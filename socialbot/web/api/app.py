@@ -36,6 +36,7 @@ from socialbot.web.api.models import (
     PostIn,
     Problem,
     RescheduleIn,
+    SendBackIn,
 )
 
 BEARER = HTTPBearer(auto_error=False, description="A personal token from `socialbot tokens create`.")
@@ -243,6 +244,19 @@ def create_api(config: Config, sessions: sessionmaker[Session]) -> FastAPI:
     delivery_action("approve", "Approve what waits for approval (not your own post)")
     delivery_action("cancel", "Cancel unsent deliveries")
     delivery_action("retry", "Send again what failed, expired, is unknown or was held")
+
+    @api.post(
+        "/deliveries/{ref}/send-back",
+        response_model=DeliveriesOut,
+        responses=PROBLEMS,
+        summary="Send what waits for approval back to its author with a note (not your own post)",
+    )
+    def send_back(ref: str, body: SendBackIn, who: Who, session: Db) -> DeliveriesOut:
+        try:
+            returned = ops.send_back(session, ref, who, body.note)
+        except (QueueError, Forbidden) as exc:
+            raise refusing(exc) from exc
+        return DeliveriesOut(deliveries=[shown(d) for d in returned])
 
     @api.post(
         "/deliveries/{ref}/reschedule",

@@ -39,6 +39,12 @@ class RescheduleIn(Strict):
     at: datetime = Field(description="The new local time (7:30pm, not 7pm).")
 
 
+class SendBackIn(Strict):
+    """Why a post goes back to its author; they read it on the desk."""
+
+    note: str = Field(min_length=1, max_length=2000, description="What should change.")
+
+
 class ModerationIn(Strict):
     """Why a post of the feed is hidden or pinned."""
 
