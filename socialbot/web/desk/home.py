@@ -22,8 +22,14 @@ from socialbot.web.desk.guard import (
     signed_in,
     to_sign_in,
 )
+from socialbot.web.desk.posts import STATE_WORDS
 
 ATTENTION = {DeliveryState.FAILED, DeliveryState.UNKNOWN, DeliveryState.HELD, DeliveryState.EXPIRED}
+KIND = {
+    DeliveryState.PENDING_APPROVAL: "approval",
+    DeliveryState.DRAFT: "sent_back",
+    **{state: "attention" for state in ATTENTION},
+}
 
 
 @dataclass
@@ -57,17 +63,12 @@ def overview(session: Session, now: datetime) -> dict[str, list[PostRow]]:
     found: dict[str, list[Delivery]] = defaultdict(list)
     for d in session.scalars(
         query.where(
-            (Delivery.state.in_([DeliveryState.PENDING_APPROVAL, *ATTENTION]))
+            (Delivery.state.in_([DeliveryState.PENDING_APPROVAL, DeliveryState.DRAFT, *ATTENTION]))
             | ((Delivery.state == DeliveryState.SCHEDULED) & (Delivery.due_at < now + timedelta(days=7)))
         ).limit(500)
     ):
-        kind = (
-            "approval"
-            if d.state is DeliveryState.PENDING_APPROVAL
-            else ("attention" if d.state in ATTENTION else "coming")
-        )
-        found[kind].append(d)
-    return {kind: grouped(found[kind]) for kind in ("approval", "attention", "coming")}
+        found[KIND.get(d.state, "coming")].append(d)
+    return {kind: grouped(found[kind]) for kind in ("approval", "sent_back", "attention", "coming")}
 
 
 def home_routes(desk: Desk) -> list[Route]:
@@ -85,6 +86,7 @@ def home_routes(desk: Desk) -> list[Route]:
                 current=current,
                 actor=actor,
                 lists=overview(session, datetime.now(UTC)),
+                words=STATE_WORDS,
                 may_approve=can(actor, Action.APPROVE),
                 zone=desk.zone,
             )
