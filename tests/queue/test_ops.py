@@ -113,7 +113,9 @@ def test_send_back_with_a_note_and_the_authors_edit_submits_it_again(
         with pytest.raises((QueueError, Forbidden)) as caught, db.begin() as session:
             ops.send_back(session, "cli:ballots", who, note)
         refused.append(caught.type)
-    assert refused == [QueueError, Forbidden, Forbidden], "no note; the author themselves (four-eyes); an officer"
+    assert refused == [QueueError, Forbidden, Forbidden], (
+        "no note; the author themselves (four-eyes); an officer"
+    )
     with db.begin() as session:
         returned = ops.send_back(session, "cli:ballots", approver, "Say which day the ballots drop")
         assert {d.state for d in returned} == {DeliveryState.DRAFT}

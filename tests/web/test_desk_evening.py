@@ -278,3 +278,34 @@ def test_the_officers_evening_with_javascript(browser: Browser, evening: Evening
 
 def test_the_officers_evening_without_javascript(browser: Browser, evening: Evening) -> None:
     the_evening(browser, evening, javascript=False)
+
+
+def test_an_admin_collects_one_source_now_from_the_sources_page(evening: Evening) -> None:
+    from sqlalchemy import select
+
+    from socialbot.store import AuditEvent, Post, Source
+    from tests.web.desk_fixtures import Browser as Requests
+
+    with evening.db() as session:
+        source = session.scalars(
+            select(Source).where(Source.network == "mastodon").order_by(Source.id)
+        ).first()
+        assert source is not None and source.last_status is None
+        source_id = source.id
+    admin = Requests(evening.base)
+    admin.sign_in("admin")
+    answer = admin.post(f"/desk/sources/{source_id}/collect", {"csrf_token": admin.csrf()})
+    assert (
+        answer.status_code == 303 and answer.headers["location"] == f"/desk/sources?collected={source_id}:ok"
+    )
+    with evening.db() as session:
+        collected = session.get(Source, source_id)
+        assert collected is not None and collected.last_status == "ok"
+        assert session.scalars(select(Post).where(Post.source_id == source_id)).first() is not None
+        others = session.scalars(select(Source.last_status).where(Source.id != source_id)).all()
+        assert set(others) == {None}, "one source only"
+        assert session.scalars(
+            select(AuditEvent.action).where(AuditEvent.subject_id == str(source_id))
+        ).all() == ["source.collect_now"]
+    page = admin.get(answer.headers["location"]).text
+    assert f"Collected source {source_id}: ok." in page
