@@ -19,6 +19,7 @@ from pydantic import Field, field_validator
 
 from socialbot.config import Config, parse_duration
 from socialbot.networks import NETWORKS
+from socialbot.queue.events import EventTable, PlannedEvent, reminders, validated_post
 from socialbot.queue.media import check_media, media_files
 from socialbot.queue.occurrences import local_to_utc, occurrences
 from socialbot.queue.text import (
@@ -79,6 +80,7 @@ class CampaignFile(Strict):
     # An example for the sandbox and rehearsals (the shipped files): queued only against a sandbox.
     example: bool = False
     post: list[PostTable] = Field(default_factory=list)
+    event: list[EventTable] = Field(default_factory=list)
 
     @field_validator("campaign")
     @classmethod
@@ -109,6 +111,11 @@ class PlannedPost:
     table: PostTable
     line: int | None
     deliveries: list[PlannedDelivery] = field(default_factory=list)
+    # The event this reminder was made from (queue/events.py), if any.
+    event: str | None = None
+    # A reminder of a cancelled event (or the notice of one that is not): its unsent deliveries are
+    # cancelled and none is made.
+    cancelled: bool = False
 
 
 @dataclass
@@ -121,6 +128,7 @@ class Campaign:
     posts: list[PlannedPost]
     # False for a post composed on the command line (or the web): no file owns it.
     from_file: bool = True
+    events: list[PlannedEvent] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -152,16 +160,55 @@ def plan_campaign(
     issues: list[ConfigIssue] = []
     zone = _zone(file.timezone, issues)
     posts = [PlannedPost(post, None) for post in file.post]
+    wheres: list[tuple[str | int, ...]] = [("post", index) for index in range(len(posts))]
+    events = []
+    for index, event in enumerate(file.event):
+        planned_event = PlannedEvent(event, index)
+        events.append(planned_event)
+        for reminder in reminders(event, index, issues):
+            table = validated_post(reminder, PostTable, issues)
+            if table is not None:
+                posts.append(PlannedPost(table, None, event=event.key, cancelled=reminder.cancelled))
+                wheres.append(reminder.where)
+                planned_event.post_keys.append(table.key)
     if zone is not None:
         seen: set[str] = set()
-        for index, planned in enumerate(posts):
+        for planned, where in zip(posts, wheres, strict=True):
             if planned.table.key in seen:
-                issues.append(ConfigIssue(("post", index, "key"), f"duplicate key {planned.table.key!r}"))
+                issues.append(ConfigIssue((*where, "key"), f"duplicate key {planned.table.key!r}"))
             seen.add(planned.table.key)
             planned.deliveries = _plan_post(
-                file, planned.table, index, zone, config, issues, path.parent, wording
+                file, planned.table, where, zone, config, issues, path.parent, wording
             )
-    return Campaign(path, file, zone or ZoneInfo("UTC"), posts), issues
+        _check_events(events, zone, config, issues)
+    campaign = Campaign(path, file, zone or ZoneInfo("UTC"), posts, events=events)
+    return campaign, issues
+
+
+def _check_events(
+    events: list[PlannedEvent], zone: ZoneInfo, config: Config, issues: list[ConfigIssue]
+) -> None:
+    """Each event's times exist in the zone, its keys are unique, and its group is a known one."""
+    groups = {g.slug for g in config.groups}
+    seen: set[str] = set()
+    for planned in events:
+        event, where = planned.table, ("event", planned.index)
+        if event.key in seen:
+            issues.append(ConfigIssue((*where, "key"), f"duplicate event key {event.key!r}"))
+        seen.add(event.key)
+        for name in ("start", "end"):
+            value = getattr(event, name)
+            if value is not None:
+                _, problem = local_to_utc(value.replace(tzinfo=None), zone)
+                if problem:
+                    issues.append(ConfigIssue((*where, name), problem))
+        if event.group is not None and event.group not in groups:
+            issues.append(
+                ConfigIssue(
+                    (*where, "group"),
+                    f"unknown group {event.group!r}; feeds.toml's [[group]] slugs name them",
+                )
+            )
 
 
 def _zone(name: str, issues: list[ConfigIssue]) -> ZoneInfo | None:
@@ -177,14 +224,13 @@ def _zone(name: str, issues: list[ConfigIssue]) -> ZoneInfo | None:
 def _plan_post(
     file: CampaignFile,
     post: PostTable,
-    index: int,
+    where: tuple[str | int, ...],
     zone: ZoneInfo,
     config: Config,
     issues: list[ConfigIssue],
     campaign_dir: Path,
     wording: Wording,
 ) -> list[PlannedDelivery]:
-    where = ("post", index)
     times = occurrences(post, where, zone, issues)
     expiry = _expiry(post, where, times, zone, issues)
     targets = post.targets if post.targets is not None else file.targets

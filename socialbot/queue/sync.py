@@ -25,6 +25,7 @@ from socialbot.access.audit import record
 from socialbot.access.roles import Actor
 from socialbot.queue.campaign import Campaign, PlannedPost
 from socialbot.queue.errors import FilePostEdit
+from socialbot.queue.event_sync import sync_events
 from socialbot.store import Account, Delivery, DeliveryState, ScheduledPost
 
 # States a file may still change: nothing has left for the platform yet.
@@ -43,6 +44,7 @@ class SyncResult:
     left_alone: int = 0
     past_examples: int = 0
     removed_posts: list[str] = field(default_factory=list)
+    removed_events: list[str] = field(default_factory=list)
 
 
 def example_not_queued(campaign: Campaign, sandbox_url: str | None) -> str | None:
@@ -94,6 +96,10 @@ def sync_campaign(
     }
     for planned in campaign.posts:
         post = stored.pop(planned.table.key, None)
+        if planned.cancelled:
+            # A reminder of a cancelled event: what is unsent is cancelled, nothing new is made.
+            result.deliveries_cancelled += _cancel_unsent(post)
+            continue
         if post is None and not_before and all(d.due_at < not_before for d in planned.deliveries):
             result.past_examples += 1
             continue
@@ -121,13 +127,22 @@ def sync_campaign(
     for key, post in ({} if keep_others else stored).items():
         result.removed_posts.append(key)
         if prune:
-            for delivery in post.deliveries:
-                if delivery.state in UNSENT:
-                    delivery.state = DeliveryState.CANCELLED
-                    result.deliveries_cancelled += 1
+            result.deliveries_cancelled += _cancel_unsent(post)
+    if campaign.from_file:
+        result.removed_events = sync_events(session, campaign, actor, prune, now or datetime.now(UTC))
     record(session, actor, "schedule.sync", "campaign", name, file=str(campaign.path), **vars(result))
     session.flush()
     return result
+
+
+def _cancel_unsent(post: ScheduledPost | None) -> int:
+    """Cancel a post's unsent deliveries; how many."""
+    cancelled = 0
+    for delivery in post.deliveries if post is not None else []:
+        if delivery.state in UNSENT:
+            delivery.state = DeliveryState.CANCELLED
+            cancelled += 1
+    return cancelled
 
 
 def _audited(post: ScheduledPost) -> dict[str, object]:
@@ -274,4 +289,7 @@ def describe(result: SyncResult, campaign: str, prune: bool) -> str:
     if result.removed_posts:
         what = "cancelled" if prune else "kept; --prune cancels them"
         line += f"; no longer in the file ({what}): {', '.join(result.removed_posts)}"
+    if result.removed_events:
+        what = "cancelled" if prune else "kept; --prune cancels them"
+        line += f"; events no longer in the file ({what}): {', '.join(result.removed_events)}"
     return line

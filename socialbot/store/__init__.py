@@ -4,6 +4,7 @@ from socialbot.store.access import ApiToken, SignInAttempt, SignInLink, UserSess
 from socialbot.store.accounts import Account, AuditEvent, Role, User
 from socialbot.store.base import Base
 from socialbot.store.counters import Counter
+from socialbot.store.events import Event
 from socialbot.store.groups import Group, Source
 from socialbot.store.posts import Moderation, Post
 from socialbot.store.schedule import Delivery, DeliveryPart, DeliveryState, ScheduledPost
@@ -17,6 +18,7 @@ __all__ = [
     "Delivery",
     "DeliveryPart",
     "DeliveryState",
+    "Event",
     "Group",
     "Moderation",
     "Post",
