@@ -15,6 +15,7 @@ from socialbot.access.roles import Actor
 from socialbot.queue.campaign import Campaign
 from socialbot.queue.occurrences import local_to_utc
 from socialbot.store import Event
+from socialbot.store.counters import EVENTS_VERSION, bump
 
 # What a subscriber's calendar shows: a change to any of these is a new SEQUENCE.
 SHOWN = ("title", "starts_at", "ends_at", "location", "online_url", "description", "status", "group_slug")
@@ -25,6 +26,7 @@ def sync_events(session: Session, campaign: Campaign, actor: Actor, prune: bool,
     (cancelled with prune, so calendars learn of it; else left as they are)."""
     name = campaign.file.campaign
     stored = {e.key: e for e in session.scalars(select(Event).where(Event.campaign == name))}
+    changed = False
     for planned in campaign.events:
         table = planned.table
         wanted: dict[str, Any] = {
@@ -43,6 +45,7 @@ def sync_events(session: Session, campaign: Campaign, actor: Actor, prune: bool,
             session.add(event)
             session.flush()
             record(session, actor, "event.create", "event", event.id, {}, _shown(wanted), campaign=name)
+            changed = True
         else:
             before = {key: getattr(event, key) for key in SHOWN}
             if before != wanted:
@@ -54,6 +57,7 @@ def sync_events(session: Session, campaign: Campaign, actor: Actor, prune: bool,
                 record(
                     session, actor, "event.update", "event", event.id, _shown(before), after, campaign=name
                 )
+                changed = True
         event.timezone = campaign.zone.key
         event.source_file = str(campaign.path) if campaign.from_file else None
         event.example = campaign.file.example
@@ -69,6 +73,9 @@ def sync_events(session: Session, campaign: Campaign, actor: Actor, prune: bool,
                     event.id,
                     message="no longer in the campaign file",
                 )
+                changed = True
+    if changed:
+        bump(session, EVENTS_VERSION)
     return sorted(stored)
 
 

@@ -17,6 +17,7 @@ from typing import Any, Literal
 from pydantic import Field, ValidationError, field_validator
 
 from socialbot.config import parse_duration
+from socialbot.events.clock import spoken_time
 from socialbot.tomlfile import ConfigIssue, Strict, issue_from_pydantic
 
 KEY = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
@@ -93,15 +94,6 @@ class PlannedEvent:
     post_keys: list[str] = field(default_factory=list)
 
 
-def clock(value: datetime) -> str:
-    """ "5.30pm", "7pm", "12 noon": how the network writes times."""
-    if value.hour == 12 and value.minute == 0:
-        return "12 noon"
-    hour = value.hour % 12 or 12
-    suffix = "am" if value.hour < 12 else "pm"
-    return f"{hour}{suffix}" if value.minute == 0 else f"{hour}.{value.minute:02d}{suffix}"
-
-
 def event_values(event: EventTable) -> dict[str, str]:
     """What a reminder's text may use: {title}, {date}, {time}, {end_time}, {location}, {online_url},
     {description}."""
@@ -109,8 +101,8 @@ def event_values(event: EventTable) -> dict[str, str]:
     return {
         "title": event.title,
         "date": f"{start:%A} {start.day} {start:%B}",
-        "time": clock(start),
-        "end_time": clock(event.end) if event.end else "",
+        "time": spoken_time(start),
+        "end_time": spoken_time(event.end) if event.end else "",
         "location": event.location,
         "online_url": event.online_url,
         "description": event.description,

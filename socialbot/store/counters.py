@@ -11,6 +11,8 @@ from socialbot.store.base import Base
 from socialbot.store.types import UTCDateTime, utcnow
 
 FEED_VERSION = "feed_version"
+# Bumped whenever an event is created, changed or cancelled: /events and its calendar are rebuilt.
+EVENTS_VERSION = "events_version"
 # Bumped by every dispatch round: when it goes stale, nothing is sending the queue.
 DISPATCH_HEARTBEAT = "dispatch_heartbeat"
 

@@ -1,4 +1,5 @@
-"""The ASGI app: the public feed, the embed, the demo page, the health check and the metrics."""
+"""The ASGI app: the public feed and events, the embed, the demo page, the desk, the API, the health
+check and the metrics."""
 
 from __future__ import annotations
 
@@ -35,6 +36,7 @@ from socialbot.web.desk.moderation import moderation_routes
 from socialbot.web.desk.posts import post_routes
 from socialbot.web.desk.sources import source_routes
 from socialbot.web.desk.uploads import media_dir
+from socialbot.web.events import EventsSite
 from socialbot.web.fast import CachedFeeds
 from socialbot.web.feed import FeedSite
 from socialbot.web.health import health
@@ -124,6 +126,7 @@ def create_app(
         body = await run_in_threadpool(registry.text)
         return Response(body, media_type=CONTENT_TYPE, headers={"Cache-Control": "no-store"})
 
+    events = EventsSite(sessions, config.feed, env, config.timezone)
     desk = Desk(sessions, env, config, media_dir(config, environ or {}), environ or {}, sandbox_url)
     routes = [
         Route("/", lambda request: RedirectResponse("/whats-new")),
@@ -136,6 +139,7 @@ def create_app(
         *moderation_routes(desk),
         *source_routes(desk),
         *site.routes(),
+        *events.routes(),
         *[Route(f"/{name}", static_file) for name in STATIC_TYPES],
         Route("/demo", demo),
         Route("/healthz", healthz),
@@ -153,8 +157,10 @@ def create_app(
     @contextlib.asynccontextmanager
     async def lifespan(_: Starlette) -> AsyncIterator[None]:
         site.cache.start_refresher()
+        events.cache.start_refresher()
         yield
         site.cache.stop_refresher()
+        events.cache.stop_refresher()
 
     security = SecurityHeaders.fixed_headers(config.feed.privacy_mode, sandbox_url)
     app = FeedApp(site, security, routes=routes, middleware=middleware, lifespan=lifespan)

@@ -13,7 +13,7 @@ from email.utils import format_datetime
 
 from sqlalchemy.orm import Session, sessionmaker
 
-from socialbot.store.counters import read
+from socialbot.store.counters import FEED_VERSION, read
 
 # How long the store's version is trusted before it is read again: a change shows within this.
 VERSION_TTL = 1.0
@@ -35,8 +35,10 @@ class Built:
 class FeedCache:
     """Maps (kind, parameters) to a response built at the store's current version."""
 
-    def __init__(self, sessions: sessionmaker[Session]) -> None:
+    def __init__(self, sessions: sessionmaker[Session], counter: str = FEED_VERSION) -> None:
         self.sessions = sessions
+        # The store's counter whose change makes every cached answer stale.
+        self.counter = counter
         self.lock = threading.Lock()
         self.entries: dict[tuple[object, ...], Built] = {}
         self.version: tuple[int, datetime | None] = (-1, None)
@@ -71,7 +73,7 @@ class FeedCache:
         now = time.monotonic()
         if now - self.checked > VERSION_TTL:
             with self.sessions() as session:
-                version = read(session)
+                version = read(session, self.counter)
             with self.lock:
                 if version != self.version:
                     self.entries.clear()
