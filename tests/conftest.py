@@ -230,3 +230,19 @@ def desk(db: sessionmaker[Session], tmp_path: Path) -> Iterator[DeskSite]:
             add_user(session, ADMIN, EMAILS[role], Role(role), role.title(), password)
     with serving(create_app(config, db, environ={"SOCIALBOT_MEDIA_DIR": str(tmp_path / "media")})) as base:
         yield DeskSite(base, db, config)
+
+
+CHROMIUM = "/usr/bin/chromium"
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    """Debian's Chromium driven by Playwright (its own browser download cannot work here)."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(
+            executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu"]
+        )
+        yield launched
+        launched.close()

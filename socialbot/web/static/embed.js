@@ -1,5 +1,6 @@
-/* socialbot embed: <div data-socialbot-feed data-limit="10" data-group="…"></div> + this script.
-   Post data only ever reaches the page through textContent and checked http(s) attributes. */
+/* socialbot embed: <div data-socialbot-feed data-limit="10" data-group="…"></div> + this script, and
+   <div data-socialbot-events data-group="…"></div> for the events.
+   Post and event data only ever reach the page through textContent and checked http(s) attributes. */
 (function () {
   "use strict";
   var me = document.currentScript;
@@ -118,6 +119,58 @@
       p.appendChild(link(base + "/whats-new", "See them on our site"));
     }).then(function () { root.removeAttribute("aria-busy"); });
   }
+  function eventItem(ev) {
+    var id = "sbe" + (++count);
+    var art = el("article", "sb-event" + (ev.status === "cancelled" ? " sb-cancelled" : ""));
+    art.setAttribute("aria-labelledby", id + "h");
+    var h = art.appendChild(el("h3", null));
+    h.id = id + "h";
+    if (ev.status === "cancelled") {
+      h.appendChild(el("span", "sb-badge", "Cancelled"));
+      h.appendChild(document.createTextNode(" "));
+    }
+    h.appendChild(document.createTextNode(ev.title || ""));
+    var when = art.appendChild(el("p", "sb-when"));
+    var time = when.appendChild(el("time", null, ev.when || ""));
+    time.dateTime = ev.start || "";
+    if (ev.group_name) when.appendChild(document.createTextNode(" · " + ev.group_name));
+    if (ev.location) art.appendChild(el("p", "sb-where", ev.location));
+    if (ev.description) art.appendChild(el("p", "sb-text", ev.description));
+    var now = Date.now(), start = Date.parse(ev.start), end = ev.end ? Date.parse(ev.end) : start + 7200e3;
+    if (ev.online_url && okUrl.test(ev.online_url) && ev.status !== "cancelled") {
+      var live = start <= now && now < end;
+      var p = art.appendChild(el("p"));
+      if (live) p.appendChild(el("strong", "sb-live", "Live now: "));
+      var watch = p.appendChild(link(ev.online_url, live ? "Watch the livestream" : "Livestream link", "sb-view"));
+      watch.appendChild(el("span", "sb-sr", " (" + (ev.title || "") + ")"));
+    }
+    return art;
+  }
+  function loadEvents(root) {
+    var q = new URLSearchParams();
+    var group = root.getAttribute("data-group");
+    if (group) q.set("group", group);
+    var limit = parseInt(root.getAttribute("data-limit") || "10", 10);
+    root.setAttribute("aria-busy", "true");
+    fetch(base + "/events.json?" + q, {credentials: "omit"}).then(function (r) {
+      if (r.status == 400) return r.json().then(function (p) { throw {detail: p.detail}; });
+      if (!r.ok) throw new Error(r.status);
+      return r.json();
+    }).then(function (body) {
+      var list = root.appendChild(el("div"));
+      var events = (body.events || []).slice(0, limit);
+      events.forEach(function (ev) { list.appendChild(eventItem(ev)); });
+      if (!events.length) root.appendChild(el("p", "sb-empty", "No events are coming up."));
+      var more = root.appendChild(el("p", "sb-more-events"));
+      more.appendChild(link(base + "/events", "All events"));
+      more.appendChild(document.createTextNode(" · "));
+      more.appendChild(link(base + "/events.ics" + (group ? "?" + q : ""), "Add them to your calendar"));
+    }).catch(function (e) {
+      if (e && e.detail) return root.appendChild(el("p", "sb-empty", "These events' settings are wrong: " + e.detail));
+      var p = root.appendChild(el("p", "sb-empty", "Could not load the events. "));
+      p.appendChild(link(base + "/events", "See them on our site"));
+    }).then(function () { root.removeAttribute("aria-busy"); });
+  }
   function start() {
     if (!document.querySelector("link[data-socialbot-css]")) {
       var css = document.head.appendChild(el("link"));
@@ -136,6 +189,11 @@
         if (v) q.set(k, v);
       });
       load(root, list, base + "/feed.json?" + q, null);
+    });
+    document.querySelectorAll("[data-socialbot-events]:not([data-sb-ready])").forEach(function (root) {
+      root.setAttribute("data-sb-ready", "");
+      root.classList.add("sb-feed", "sb-events");
+      loadEvents(root);
     });
   }
   if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", start);
