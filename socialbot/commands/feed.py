@@ -75,7 +75,8 @@ for _action in ("hide", "unhide", "pin", "unpin"):
 @click.option("--pages", default=20, show_default=True, help="How many pages to write.")
 @pass_app
 def export(app: App, directory: Path, base_url: str | None, pages: int) -> None:
-    """Write the feed as static files (feeds, pages with static Load More, embed.js) to DIRECTORY."""
+    """Write the feed and the events as static files (feeds, pages with static Load More, events.ics,
+    embed.js) to DIRECTORY."""
     from socialbot.feed.export import export_feed
     from socialbot.web.app import templates
 
@@ -85,6 +86,15 @@ def export(app: App, directory: Path, base_url: str | None, pages: int) -> None:
             "socialbot: export: give --base-url (where the files will be served) or set [feed] base_url"
         )
     report = export_feed(
-        session_factory(app.engine), app.config.feed, templates(app.config.timezone), directory, base, pages
+        session_factory(app.engine),
+        app.config.feed,
+        templates(app.config.timezone),
+        directory,
+        base,
+        pages,
+        app.config.timezone,
     )
-    click.echo(f"{directory}: {report.pages} pages, {report.items} posts, {len(report.files)} files")
+    click.echo(
+        f"{directory}: {report.pages} pages, {report.items} posts, {report.events} events, "
+        f"{len(report.files)} files"
+    )

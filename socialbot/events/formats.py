@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import json
-from datetime import UTC, date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from icalendar import Calendar
 from icalendar import Event as CalendarEvent
+from jinja2 import Environment
 
 from socialbot.events.query import EventView
 
@@ -88,3 +89,16 @@ def render_events_json(views: list[EventView], meta: dict[str, Any], now_zone: Z
         "events": [event_json(v, meta["base"]) for v in views],
     }
     return json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode()
+
+
+def render_events_page(
+    views: list[EventView], meta: dict[str, Any], now: datetime, zone: ZoneInfo, templates: Environment
+) -> bytes:
+    """The accessible, script-free page: upcoming events grouped by their local day."""
+    days: dict[str, list[EventView]] = {}
+    for v in views:
+        days.setdefault(f"{v.start:%A} {v.start.day} {v.start:%B %Y}", []).append(v)
+    page = templates.get_template("events.html").render(
+        days=days, meta=meta, now=now, zone=zone, title=meta["title"]
+    )
+    return page.encode()

@@ -4,12 +4,16 @@ from __future__ import annotations
 
 import shutil
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 from jinja2 import Environment
 from sqlalchemy.orm import Session, sessionmaker
 
 from socialbot.config import FeedTable
+from socialbot.events.formats import render_events_json, render_events_page, render_ics
+from socialbot.events.query import listed_events
 from socialbot.feed.formats import render_atom, render_json_feed, render_rss
 from socialbot.feed.query import FeedFilter, feed_page
 from socialbot.feed.view import item_view
@@ -24,6 +28,7 @@ class ExportReport:
     pages: int
     items: int
     files: list[str]
+    events: int = 0
 
 
 def export_feed(
@@ -33,12 +38,15 @@ def export_feed(
     directory: Path,
     base_url: str,
     max_pages: int = 20,
+    zone: ZoneInfo | None = None,
 ) -> ExportReport:
-    """Write feed.json/.atom/.rss, the HTML pages with static "Load More" pages, and the embed files.
+    """Write feed.json/.atom/.rss, the HTML pages with static "Load More" pages, the events (calendar,
+    JSON, page) and the embed files.
 
     Page n's next page is a file (feed-2.json, whats-new/page-2.html), so no server logic is needed.
     Files are written to a temporary folder and moved into place, so a reader never sees half an export.
     """
+    zone = zone or ZoneInfo("Europe/London")
     staging = directory.with_name(directory.name + ".partial")
     shutil.rmtree(staging, ignore_errors=True)
     (staging / "whats-new").mkdir(parents=True)
@@ -71,6 +79,7 @@ def export_feed(
             if last:
                 break
             cursor = page.next_cursor
+    events = _export_events(sessions, settings, templates, staging, base, zone)
     for name in ("embed.js", "embed.css", "demo.css"):
         shutil.copy(STATIC / name, staging / name)
     demo = templates.get_template("demo.html").render(base=base, group="")
@@ -79,4 +88,31 @@ def export_feed(
         shutil.rmtree(directory)
     staging.rename(directory)
     files = sorted(str(p.relative_to(directory)) for p in directory.rglob("*") if p.is_file())
-    return ExportReport(pages, items, files)
+    return ExportReport(pages, items, files, events)
+
+
+def _export_events(
+    sessions: sessionmaker[Session],
+    settings: FeedTable,
+    templates: Environment,
+    staging: Path,
+    base: str,
+    zone: ZoneInfo,
+) -> int:
+    """events.ics (the last 90 days and all to come), events.json and events/index.html (to come)."""
+    now = datetime.now(UTC)
+    with sessions() as session:
+        kept = listed_events(session, now, upcoming_only=False)
+        upcoming = listed_events(session, now)
+    meta = {
+        "title": f"{settings.title}: events",
+        "base": base,
+        "zone": zone.key,
+        "group": None,
+        "static": True,
+    }
+    (staging / "events.ics").write_bytes(render_ics(kept, meta))
+    (staging / "events.json").write_bytes(render_events_json(upcoming, meta, zone))
+    (staging / "events").mkdir()
+    (staging / "events" / "index.html").write_bytes(render_events_page(upcoming, meta, now, zone, templates))
+    return len(kept)

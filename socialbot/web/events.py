@@ -17,7 +17,7 @@ from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route
 
 from socialbot.config import FeedTable
-from socialbot.events.formats import render_events_json, render_ics
+from socialbot.events.formats import render_events_json, render_events_page, render_ics
 from socialbot.events.query import EventsError, listed_events
 from socialbot.store.counters import EVENTS_VERSION
 from socialbot.web.cache import Built, FeedCache
@@ -91,13 +91,7 @@ class EventsSite:
             return render_ics(views, meta), KINDS[kind]
         if kind == "json":
             return render_events_json(views, meta, self.zone), KINDS[kind]
-        days: dict[str, list[Any]] = {}
-        for v in views:
-            days.setdefault(f"{v.start:%A} {v.start.day} {v.start:%B %Y}", []).append(v)
-        page = self.templates.get_template("events.html").render(
-            days=days, meta=meta, now=now, zone=self.zone, title=meta["title"]
-        )
-        return page.encode(), KINDS[kind]
+        return render_events_page(views, meta, now, self.zone, self.templates), KINDS[kind]
 
     def bad_request(self, kind: str, error: EventsError) -> Response:
         """400 naming the parameter (problem JSON for the JSON, which the embed shows)."""

@@ -167,3 +167,18 @@ def test_the_page_and_the_json_list_upcoming_events_by_day_escaped(site: Site) -
     first = body["events"][0]
     assert first["start"] == "2027-03-28T19:00:00+01:00" and first["online_url"].startswith("https://")
     assert site.get("/events.json").headers["access-control-allow-origin"] == "*"
+
+
+def test_the_static_export_has_the_events(site: Site) -> None:
+    from socialbot.feed.export import export_feed
+    from socialbot.web.app import templates
+
+    out = site.folder / "site"
+    report = export_feed(
+        site.db, site.config.feed, templates(site.config.timezone), out, "https://feed.example.org", 1
+    )
+    assert report.events == 7 and {"events.ics", "events.json", "events/index.html"} <= set(report.files)
+    exported = Calendar.from_ical((out / "events.ics").read_bytes())
+    assert len(list(exported.walk("VEVENT"))) == 7
+    page = (out / "events" / "index.html").read_text()
+    assert 'href="https://feed.example.org/events.ics"' in page and "?event=" not in page
