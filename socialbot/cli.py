@@ -34,6 +34,7 @@ COMMANDS = {
     "sources": "socialbot.commands.collect:sources",
     "feed": "socialbot.commands.feed:feed_group",
     "export": "socialbot.commands.feed:export",
+    "events": "socialbot.commands.events:events_group",
     "schedule": "socialbot.commands.schedule:schedule_group",
     "queue": "socialbot.commands.queue:queue_group",
     "dispatch": "socialbot.commands.schedule:dispatch",

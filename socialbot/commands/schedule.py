@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -101,21 +102,63 @@ def schedule_plan(app: App, files: tuple[Path, ...]) -> None:
             for d in post.deliveries:
                 key = (campaign.file.campaign, d.post_key, d.account, d.occurrence)
                 planned.append((d.due_at, campaign, d, approval, states.get(key, "not queued")))
-    rows = [
+    timed = [
         (
-            due.astimezone(campaign.zone).strftime("%a %d %b %Y %H:%M %Z"),
-            campaign.file.campaign,
-            d.post_key,
-            d.account,
-            str(len(d.parts)),
-            approval,
-            state,
-            " ".join(d.parts[0].split()),
+            due,
+            (
+                due.astimezone(campaign.zone).strftime("%a %d %b %Y %H:%M %Z"),
+                campaign.file.campaign,
+                d.post_key,
+                d.account,
+                str(len(d.parts)),
+                approval,
+                state,
+                " ".join(d.parts[0].split()),
+            ),
         )
         for due, campaign, d, approval, state in sorted(planned, key=lambda r: (r[0], r[2].account))
     ]
+    rows = _with_events(
+        timed,
+        campaigns,
+        "%a %d %b %Y %H:%M %Z",
+        lambda c, e, when: (when, c.file.campaign, e.key, "(event)", "", "", e.status, _event_title(e)),
+    )
     fixed = ["when (local)", "campaign", "post", "account", "parts", "approval", "state"]
     click.echo(fitted_table(fixed, ["text"], rows))
+
+
+def _with_events(
+    timed: Sequence[tuple[Any, tuple[str, ...]]],
+    campaigns: Sequence[Any],
+    fmt: str,
+    event_row: Callable[[Any, Any, str], tuple[str, ...]],
+) -> list[tuple[str, ...]]:
+    """Rows (each with its time) and each campaign's events at their start times (event_row makes
+    an event's cells from its campaign, table and formatted time), in time order: officers see each
+    reminder beside what it announces."""
+    from datetime import UTC
+
+    from socialbot.queue.occurrences import local_to_utc
+
+    rows = [(when.astimezone(UTC), 1, cells) for when, cells in timed]
+    for campaign in campaigns:
+        for planned in campaign.events:
+            start, _ = local_to_utc(planned.table.start.replace(tzinfo=None), campaign.zone)
+            if start is not None:
+                when = start.astimezone(campaign.zone).strftime(fmt)
+                rows.append((start, 0, event_row(campaign, planned.table, when)))
+    return [cells for _, _, cells in sorted(rows, key=lambda r: (r[0], r[1]))]
+
+
+def _event_title(event: Any) -> str:
+    """An event's title, its place or link, and whether it is cancelled."""
+    where = event.location or event.online_url
+    return (
+        f"EVENT: {event.title}"
+        + (f" ({where})" if where else "")
+        + (" (cancelled)" if event.status == "cancelled" else "")
+    )
 
 
 def _queued_states(app: App, campaigns: list[str]) -> dict[tuple[str, str, str, str], str]:
@@ -156,17 +199,26 @@ def schedule_rehearse(app: App, files: tuple[Path, ...], sandbox: str | None) ->
         for campaign in campaigns:
             result = rehearse(campaign, app.config, dict(os.environ), url)
             click.echo(f"\n{campaign.file.name or campaign.file.campaign} ({campaign.path})")
-            rows = [
+            timed = [
                 (
-                    d.when.strftime("%a %d %b %H:%M %Z"),
-                    d.post,
-                    d.account,
-                    d.state.value + (" (approved for the rehearsal)" if d.approved_for_rehearsal else ""),
-                    str(len(d.parts)),
-                    d.permalink or "",
+                    d.when,
+                    (
+                        d.when.strftime("%a %d %b %H:%M %Z"),
+                        d.post,
+                        d.account,
+                        d.state.value + (" (approved for the rehearsal)" if d.approved_for_rehearsal else ""),
+                        str(len(d.parts)),
+                        d.permalink or "",
+                    ),
                 )
                 for d in result.deliveries
             ]
+            rows = _with_events(
+                timed,
+                [campaign],
+                "%a %d %b %H:%M %Z",
+                lambda c, e, when: (when, e.key, "(event)", _event_title(e), "", ""),
+            )
             # Links whole, however wide: a cut link leads nowhere.
             click.echo(
                 fitted_table(["when (local)", "post", "account", "result", "parts", "where"], [], rows)

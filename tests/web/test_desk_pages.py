@@ -214,7 +214,7 @@ def test_the_calendar_puts_the_shipped_campaigns_and_clock_changes_on_their_loca
 ) -> None:
     (tmp_path / "clock-change.toml").write_text(ACROSS_THE_CHANGES)
     files = [*sorted((ROOT / "schedules").glob("*.toml")), tmp_path / "clock-change.toml"]
-    planned = []
+    planned, events = [], []
     with desk.db.begin() as session:
         for path in files:
             campaign = load_campaign(path, desk.config)
@@ -223,6 +223,13 @@ def test_the_calendar_puts_the_shipped_campaigns_and_clock_changes_on_their_loca
                 (f"{campaign.file.campaign}:{post.table.key}", d.due_at.astimezone(desk.config.timezone))
                 for post in campaign.posts
                 for d in post.deliveries
+            ]
+            events += [
+                (
+                    f"{campaign.file.campaign}:{e.table.key}",
+                    e.table.start.replace(tzinfo=desk.config.timezone),
+                )
+                for e in campaign.events
             ]
     officer = desk.browser()
     officer.sign_in("officer")
@@ -250,3 +257,13 @@ def test_the_calendar_puts_the_shipped_campaigns_and_clock_changes_on_their_loca
             in page.split(f'data-day="{day}"')[1].split("</td>")[0]
         )
     assert len(planned) > 40
+    # The campaigns' events are beside their reminders, on their local days, linked to /events.
+    assert len(events) == 5
+    for ref, local in events:
+        page = officer.get(f"/desk/calendar?view=week&day={local:%Y-%m-%d}").text
+        cell = page.split(f'data-day="{local:%Y-%m-%d}"')[1].split("</td>")[0]
+        campaign, key = ref.split(":")
+        assert (
+            f'href="/events#event-{campaign}-{key}" data-ref="{ref}" data-time="{local:%H:%M}" data-event'
+            in cell
+        )

@@ -1,5 +1,6 @@
 """/desk/calendar: every delivery by day in local time, a month or a week at a time, coloured by state
-and by campaign, filtered by campaign, account and state; each links to its post.
+and by campaign, filtered by campaign, account and state; each links to its post. Campaign events
+are shown beside them (unless narrowed to an account or a state), each linked to its public entry.
 
 Days are local days: a day's bounds are its local midnights converted to UTC one by one, so the day
 the clocks change is 23 or 25 hours long and a 09:00 post stays on its own day across the change.
@@ -11,6 +12,7 @@ import zlib
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
+from urllib.parse import quote
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
@@ -19,7 +21,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from socialbot.store import Account, Delivery, DeliveryState, ScheduledPost
+from socialbot.store import Account, Delivery, DeliveryState, Event, ScheduledPost
 from socialbot.web.desk.guard import Desk, signed_in, to_sign_in
 
 # How many entries a day of the month view shows before "+N more" (the week view shows them all).
@@ -50,6 +52,15 @@ class Entry:
     local: datetime
     text: str
     states: dict[str, int] = field(default_factory=dict)
+    # An event (campaign files' [[event]]) rather than a post: linked to its entry on /events.
+    event: bool = False
+    cancelled: bool = False
+
+    @property
+    def href(self) -> str:
+        """Where the entry links: the post's page, or the event on /events."""
+        campaign, key = self.ref.split(":", 1)
+        return f"/events#event-{campaign}-{key}" if self.event else f"/desk/posts/{quote(self.ref)}"
 
     @property
     def count(self) -> int:
@@ -59,6 +70,8 @@ class Entry:
     @property
     def state(self) -> str:
         """The state the entry is coloured by."""
+        if self.event:
+            return "event-cancelled" if self.cancelled else "event"
         return next((s for s in SHOWN_STATE if self.states.get(s)), "cancelled")
 
     @property
@@ -128,6 +141,30 @@ def entries(
         local = due.astimezone(zone)
         states = {name: n for name, n in zip(names, counted, strict=True) if n}
         days[local.date()].append(Entry(f"{campaign}:{key}", campaign, local, text or "", states))
+    if not filters.account and not filters.state:
+        for day, found in event_entries(session, zone, first, last, filters.campaign).items():
+            days[day] = sorted([*days.get(day, []), *found], key=lambda e: (e.local, not e.event))
+    return days
+
+
+def event_entries(
+    session: Session, zone: ZoneInfo, first: date, last: date, campaign: str
+) -> dict[date, list[Entry]]:
+    """The events starting on each local day between first and last (of one campaign, if given)."""
+    query = select(Event).where(
+        Event.starts_at >= local_midnight(first, zone),
+        Event.starts_at < local_midnight(last + timedelta(days=1), zone),
+    )
+    if campaign:
+        query = query.where(Event.campaign == campaign)
+    days: dict[date, list[Entry]] = defaultdict(list)
+    for event in session.scalars(query.order_by(Event.starts_at)):
+        local = event.starts_at.astimezone(zone)
+        where = event.location or event.online_url
+        text = f"{event.title}" + (f" ({where})" if where else "")
+        entry = Entry(f"{event.campaign}:{event.key}", event.campaign, local, text[:80], event=True)
+        entry.cancelled = event.status == "cancelled"
+        days[local.date()].append(entry)
     return days
 
 
