@@ -17,8 +17,10 @@ RUN mkdir data && chown socialbot data
 USER socialbot
 ENV SOCIALBOT_CONFIG=/srv/socialbot/feeds.toml \
     SOCIALBOT_DATABASE_URL=sqlite:////srv/socialbot/data/socialbot.db \
+    SOCIALBOT_MEDIA_DIR=/srv/socialbot/data/media \
     PYTHONUNBUFFERED=1
-# The SQLite store (when no PostgreSQL is configured) and anything else the bot keeps.
+# The SQLite store (when no PostgreSQL is configured), the desk's uploaded images, and anything else
+# the bot keeps.
 VOLUME ["/srv/socialbot/data"]
 EXPOSE 8000
 # /healthz answers 503 when the database is down, a post is overdue or the dispatcher is stuck.
