@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -11,6 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from socialbot.events.clock import spoken_time
+from socialbot.feed.query import FeedError
 from socialbot.store import Event, Group
 
 # An event without an end is taken to last this long (for "live now" and for what is past).
@@ -19,13 +19,9 @@ DEFAULT_LENGTH = timedelta(hours=2)
 KEPT = timedelta(days=90)
 
 
-class EventsError(ValueError):
-    """A bad parameter (an unknown group): the message names it; valid lists the values it may take."""
-
-    def __init__(self, message: str, valid: Sequence[str] = ()) -> None:
-        super().__init__(message)
-        self.parameter = message.split(":", 1)[0]
-        self.valid = list(valid)
+class EventsError(FeedError):
+    """A bad parameter (an unknown group or event): the message names it; valid lists the values it
+    may take (the feed's own error, so both are answered alike)."""
 
 
 @dataclass(frozen=True)

@@ -8,18 +8,18 @@ guessed. A recurring post is one delivery per occurrence, each computed in local
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import Field, field_validator
+from pydantic import Field
 
 from socialbot.config import Config, parse_duration
 from socialbot.networks import NETWORKS
 from socialbot.queue.events import EventTable, PlannedEvent, reminders, validated_post
+from socialbot.queue.keys import StableKey
 from socialbot.queue.media import check_media, media_files
 from socialbot.queue.occurrences import local_to_utc, occurrences
 from socialbot.queue.text import (
@@ -30,8 +30,6 @@ from socialbot.queue.text import (
     too_long,
 )
 from socialbot.tomlfile import ConfigError, ConfigIssue, Strict, format_issues, read_toml, validate_model
-
-KEY = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
 
 
 class MediaTable(Strict):
@@ -44,7 +42,7 @@ class MediaTable(Strict):
 class PostTable(Strict):
     """[[post]]: one message, once (at) or recurring (cron between start and end)."""
 
-    key: str
+    key: StableKey
     at: datetime | None = None
     cron: str | None = None
     start: datetime | date | None = None
@@ -61,18 +59,11 @@ class PostTable(Strict):
     # or the earlier or the later of the two instants the local time can mean. Unset, it is refused.
     on_clock_change: Literal["skip", "earlier", "later"] | None = None
 
-    @field_validator("key")
-    @classmethod
-    def _key(cls, value: str) -> str:
-        if not KEY.match(value):
-            raise ValueError(f"key {value!r} must be lower-case letters, digits and single hyphens")
-        return value
-
 
 class CampaignFile(Strict):
     """A whole campaign file."""
 
-    campaign: str
+    campaign: StableKey
     name: str = ""
     timezone: str = "Europe/London"
     targets: list[str] = Field(default_factory=list)
@@ -81,13 +72,6 @@ class CampaignFile(Strict):
     example: bool = False
     post: list[PostTable] = Field(default_factory=list)
     event: list[EventTable] = Field(default_factory=list)
-
-    @field_validator("campaign")
-    @classmethod
-    def _campaign(cls, value: str) -> str:
-        if not KEY.match(value):
-            raise ValueError(f"campaign {value!r} must be lower-case letters, digits and single hyphens")
-        return value
 
 
 @dataclass

@@ -18,9 +18,9 @@ from pydantic import Field, ValidationError, field_validator
 
 from socialbot.config import parse_duration
 from socialbot.events.clock import spoken_time
+from socialbot.queue.keys import StableKey
 from socialbot.tomlfile import ConfigIssue, Strict, issue_from_pydantic
 
-KEY = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
 # "09:00 same day", "18:30 day before", "start", "end".
 AT = re.compile(r"^(?:(?P<clock>\d{1,2}:\d{2}) (?P<day>same day|day before)|(?P<edge>start|end))$")
 FIELD = re.compile(r"\{(\w+)\}")
@@ -49,7 +49,7 @@ class CancelNoticeTable(Strict):
 class EventTable(Strict):
     """[[event]]: when and where, and what to post about it."""
 
-    key: str
+    key: StableKey
     title: str = Field(min_length=1, max_length=200)
     start: datetime
     end: datetime | None = None
@@ -60,13 +60,6 @@ class EventTable(Strict):
     status: Literal["confirmed", "cancelled"] = "confirmed"
     announce: list[AnnounceTable] = Field(default_factory=list)
     cancel_notice: CancelNoticeTable | None = None
-
-    @field_validator("key")
-    @classmethod
-    def _key(cls, value: str) -> str:
-        if not KEY.match(value):
-            raise ValueError(f"key {value!r} must be lower-case letters, digits and single hyphens")
-        return value
 
     @field_validator("online_url")
     @classmethod

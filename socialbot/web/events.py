@@ -13,7 +13,7 @@ from jinja2 import Environment
 from sqlalchemy.orm import Session, sessionmaker
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
-from starlette.responses import JSONResponse, PlainTextResponse, Response
+from starlette.responses import Response
 from starlette.routing import Route
 
 from socialbot.config import FeedTable
@@ -21,6 +21,7 @@ from socialbot.events.formats import render_events_json, render_events_page, ren
 from socialbot.events.query import EventsError, listed_events
 from socialbot.store.counters import EVENTS_VERSION
 from socialbot.web.cache import Built, FeedCache
+from socialbot.web.feed import bad_request
 from socialbot.web.security import CORS_OPEN
 
 KINDS = {
@@ -95,17 +96,7 @@ class EventsSite:
 
     def bad_request(self, kind: str, error: EventsError) -> Response:
         """400 naming the parameter (problem JSON for the JSON, which the embed shows)."""
-        if kind == "json":
-            problem = {
-                "type": "about:blank",
-                "title": "Bad request",
-                "status": 400,
-                "detail": str(error),
-                "parameter": error.parameter,
-                "valid": error.valid,
-            }
-            return JSONResponse(problem, 400, headers=CORS_OPEN, media_type="application/problem+json")
-        return PlainTextResponse(f"Bad request: {error}\n", 400)
+        return bad_request(error, kind == "json", CORS_OPEN if kind != "html" else {})
 
     def respond(self, request: Request, built: Built, kind: str) -> Response:
         """The built body, or 304 when the client holds the same version."""

@@ -79,19 +79,8 @@ class FeedSite:
         return serve
 
     def bad_request(self, kind: str, error: FeedError) -> Response:
-        """400 naming the parameter: RFC 9457 problem JSON for the JSON feed (the embed shows its
-        detail in place of the feed), plain text for the others."""
-        if kind == "json":
-            problem = {
-                "type": "about:blank",
-                "title": "Bad request",
-                "status": 400,
-                "detail": str(error),
-                "parameter": error.parameter,
-                "valid": error.valid,
-            }
-            return JSONResponse(problem, 400, headers=self.cors(kind), media_type="application/problem+json")
-        return PlainTextResponse(f"Bad request: {error}\n", 400, headers=self.cors(kind))
+        """400 naming the parameter."""
+        return bad_request(error, kind == "json", self.cors(kind))
 
     def headers(self, built: Built, kind: str) -> dict[str, str]:
         """Validators, caching and CORS headers of a built answer."""
@@ -166,3 +155,19 @@ class FeedSite:
         return self.templates.get_template(template).render(
             views=views, meta=meta, params=params, title=self.settings.title
         )
+
+
+def bad_request(error: FeedError, problem_json: bool, headers: dict[str, str]) -> Response:
+    """400 naming the parameter (and the values it may take): RFC 9457 problem JSON where a script
+    reads the answer (the embeds show its detail in place of the list), plain text elsewhere."""
+    if problem_json:
+        problem = {
+            "type": "about:blank",
+            "title": "Bad request",
+            "status": 400,
+            "detail": str(error),
+            "parameter": error.parameter,
+            "valid": error.valid,
+        }
+        return JSONResponse(problem, 400, headers=headers, media_type="application/problem+json")
+    return PlainTextResponse(f"Bad request: {error}\n", 400, headers=headers)

@@ -22,7 +22,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 
-from socialbot.access.roles import Actor
+from socialbot.access.roles import Actor, Forbidden
 from socialbot.access.signin import ABSOLUTE, current_session
 from socialbot.access.tokens import csrf_token, new_secret, same
 from socialbot.config import Config
@@ -104,6 +104,38 @@ class Desk:
             return handler(request, form)
 
         return posted(checked)
+
+    def change(
+        self,
+        request: Request,
+        form: dict[str, Any],
+        apply: Callable[[Session, Actor], object],
+        refusals: Mapping[type[Exception], int] | None = None,
+    ) -> Response | None:
+        """apply, as the signed-in officer, in one transaction, once the request's Origin and CSRF
+        token are checked; None when it is done. Otherwise the answer: to the sign-in page, or the
+        refusal page (Forbidden is a 403; refusals maps other errors to their status), nothing changed."""
+        with self.sessions() as session:
+            try:
+                check_origin(request)
+                with session.begin():
+                    current = signed_in(session, request)
+                    if current is None:
+                        return to_sign_in(request)
+                    check_session_token(request, form)
+                    apply(session, actor_of(current))
+            except Refused as refused:
+                return self.refused(request, refused)
+            except Forbidden as exc:
+                return self.refused(request, Refused(403, str(exc)))
+            except Exception as exc:
+                status = next(
+                    (code for kind, code in (refusals or {}).items() if isinstance(exc, kind)), None
+                )
+                if status is None:
+                    raise
+                return self.refused(request, Refused(status, str(exc)))
+        return None
 
     def refused(self, request: Request, error: Refused, current: UserSession | None = None) -> HTMLResponse:
         """The 403 (or other) page: what was refused and why."""

@@ -10,7 +10,7 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
-from socialbot.access.roles import Action, Forbidden, can
+from socialbot.access.roles import Action, Actor, can
 from socialbot.feed.moderation import ACTIONS, ModerationError, moderate
 from socialbot.feed.query import FeedError, FeedFilter, feed_page
 from socialbot.feed.view import item_view
@@ -19,8 +19,6 @@ from socialbot.web.desk.guard import (
     Desk,
     Refused,
     actor_of,
-    check_origin,
-    check_session_token,
     posted,
     signed_in,
     to_sign_in,
@@ -86,24 +84,14 @@ def moderation_routes(desk: Desk) -> list[Route]:
     @posted
     def act(request: Request, form: dict[str, str]) -> Response:
         action, post_id = request.path_params["action"], request.path_params["post_id"]
-        with desk.sessions() as session:
-            try:
-                check_origin(request)
-                with session.begin():
-                    current = signed_in(session, request)
-                    if current is None:
-                        return to_sign_in(request)
-                    check_session_token(request, form)
-                    if action not in ACTIONS:
-                        raise Refused(404, f"No action {action!r}.")
-                    moderate(session, str(post_id), action, actor_of(current), form.get("reason", "")[:500])
-            except Refused as refused:
-                return desk.refused(request, refused)
-            except Forbidden as exc:
-                return desk.refused(request, Refused(403, str(exc)))
-            except ModerationError as exc:
-                return desk.refused(request, Refused(404, str(exc)))
-        return RedirectResponse("/desk/feed", 303)
+
+        def apply(session: Session, actor: Actor) -> object:
+            if action not in ACTIONS:
+                raise Refused(404, f"No action {action!r}.")
+            return moderate(session, str(post_id), action, actor, form.get("reason", "")[:500])
+
+        refused = desk.change(request, form, apply, {ModerationError: 404})
+        return refused or RedirectResponse("/desk/feed", 303)
 
     return [
         Route("/desk/feed", page, methods=["GET"]),

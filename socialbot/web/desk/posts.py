@@ -14,7 +14,7 @@ from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
 from socialbot.access.audit import describe, trail
-from socialbot.access.roles import Action, Actor, Forbidden, can
+from socialbot.access.roles import Action, Actor, can
 from socialbot.dispatch.send import parts_of
 from socialbot.queue import ops
 from socialbot.queue.errors import QueueError
@@ -24,8 +24,6 @@ from socialbot.web.desk.guard import (
     Desk,
     Refused,
     actor_of,
-    check_origin,
-    check_session_token,
     posted,
     safe_next,
     signed_in,
@@ -78,24 +76,14 @@ def post_routes(desk: Desk) -> list[Route]:
     @posted
     def act(request: Request, form: dict[str, str]) -> Response:
         name, ref = request.path_params["action"], request.path_params["ref"]
-        with desk.sessions() as session:
-            try:
-                check_origin(request)
-                with session.begin():
-                    current = signed_in(session, request)
-                    if current is None:
-                        return to_sign_in(request)
-                    check_session_token(request, form)
-                    if name not in actions:
-                        raise Refused(404, f"No action {name!r}.")
-                    actions[name](session, ref, actor_of(current), form)
-            except Refused as refused:
-                return desk.refused(request, refused)
-            except Forbidden as exc:
-                return desk.refused(request, Refused(403, str(exc)))
-            except QueueError as exc:
-                return desk.refused(request, Refused(409, str(exc)))
-        return RedirectResponse(safe_next(form.get("back")), 303)
+
+        def apply(session: Session, actor: Actor) -> object:
+            if name not in actions:
+                raise Refused(404, f"No action {name!r}.")
+            return actions[name](session, ref, actor, form)
+
+        refused = desk.change(request, form, apply, {QueueError: 409})
+        return refused or RedirectResponse(safe_next(form.get("back")), 303)
 
     def post_page(request: Request) -> Response:
         ref = request.path_params["ref"]

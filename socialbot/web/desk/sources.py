@@ -6,13 +6,13 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from sqlalchemy import select
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import Session, joinedload
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
 from socialbot.access.audit import record
-from socialbot.access.roles import Action, Forbidden, authorize, can
+from socialbot.access.roles import Action, Actor, authorize, can
 from socialbot.collect.round import collect_round
 from socialbot.collect.summary import source_status
 from socialbot.store import Group, Source
@@ -20,8 +20,6 @@ from socialbot.web.desk.guard import (
     Desk,
     Refused,
     actor_of,
-    check_origin,
-    check_session_token,
     posted,
     signed_in,
     to_sign_in,
@@ -64,23 +62,16 @@ def source_routes(desk: Desk) -> list[Route]:
     @posted
     def collect_now(request: Request, form: dict[str, str]) -> Response:
         source_id = request.path_params["source_id"]
-        with desk.sessions() as session:
-            try:
-                check_origin(request)
-                with session.begin():
-                    current = signed_in(session, request)
-                    if current is None:
-                        return to_sign_in(request)
-                    check_session_token(request, form)
-                    actor = actor_of(current)
-                    authorize(actor, Action.MANAGE_SOURCES)
-                    if session.get(Source, source_id) is None:
-                        raise Refused(404, f"No source {source_id}.")
-                    record(session, actor, "source.collect_now", "source", source_id)
-            except Refused as refused:
-                return desk.refused(request, refused)
-            except Forbidden as exc:
-                return desk.refused(request, Refused(403, str(exc)))
+
+        def allow(session: Session, actor: Actor) -> object:
+            authorize(actor, Action.MANAGE_SOURCES)
+            if session.get(Source, source_id) is None:
+                raise Refused(404, f"No source {source_id}.")
+            return record(session, actor, "source.collect_now", "source", source_id)
+
+        refused = desk.change(request, form, allow)
+        if refused is not None:
+            return refused
         report = collect_round(
             desk.sessions, desk.config, env=desk.environ, sandbox_url=desk.sandbox_url, source_id=source_id
         )
