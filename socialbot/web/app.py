@@ -33,6 +33,7 @@ from socialbot.web.desk.compose import compose_routes
 from socialbot.web.desk.guard import Desk
 from socialbot.web.desk.home import home_routes
 from socialbot.web.desk.moderation import moderation_routes
+from socialbot.web.desk.my_calendar import my_calendar_routes
 from socialbot.web.desk.posts import post_routes
 from socialbot.web.desk.sources import source_routes
 from socialbot.web.desk.uploads import media_dir
@@ -136,6 +137,7 @@ def create_app(
         *post_routes(desk),
         *approval_routes(desk),
         *calendar_routes(desk),
+        *my_calendar_routes(desk),
         *moderation_routes(desk),
         *source_routes(desk),
         *site.routes(),

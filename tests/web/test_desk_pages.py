@@ -267,3 +267,21 @@ def test_the_calendar_puts_the_shipped_campaigns_and_clock_changes_on_their_loca
             f'href="/events#event-{campaign}-{key}" data-ref="{ref}" data-time="{local:%H:%M}" data-event'
             in cell
         )
+
+
+def test_my_posts_as_a_calendar_file(desk: DeskSite) -> None:
+    from icalendar import Calendar
+
+    mine = desk.queue("officer", approval=True)
+    theirs = desk.queue("approver", approval=False, text="Rally tonight #GV6")
+    officer = desk.browser()
+    assert officer.get("/desk/calendar.ics").status_code == 303, "signed in only"
+    officer.sign_in("officer")
+    answer = officer.get("/desk/calendar.ics")
+    assert answer.status_code == 200 and answer.headers["content-type"] == "text/calendar; charset=utf-8"
+    entries = list(Calendar.from_ical(answer.content).walk("VEVENT"))
+    assert [str(e["summary"]).split(" ")[0] for e in entries] == [mine]
+    assert theirs not in answer.text
+    summary = str(entries[0]["summary"])
+    assert "network-x: pending_approval" in summary and "network-mastodon: pending_approval" in summary
+    assert str(entries[0]["url"]).endswith(f"/desk/posts/{mine}")
