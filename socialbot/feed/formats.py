@@ -38,9 +38,12 @@ def segments_html(parts: list[Segment]) -> str:
 
 
 def content_html(view: ItemView) -> str:
-    """An item's HTML for feed readers: its text with links, and who shared it."""
+    """An item's HTML for feed readers: its content warning first (readers have no fold), its text
+    with links, and who shared it."""
+    warning = view.item.content_warning
     shared = f"<p>{escape(view.shared_by_text)}</p>" if view.shared_by_text else ""
-    return segments_html(view.segments) + shared
+    cw = f"<p><strong>Content warning: {escape(warning)}</strong></p>" if warning else ""
+    return cw + segments_html(view.segments) + shared
 
 
 def render_json_feed(views: list[ItemView], page: FeedPage, meta: dict[str, Any]) -> bytes:
@@ -81,8 +84,12 @@ def _json_item(view: ItemView) -> dict[str, Any]:
             "long": view.is_long,
             "excerpt": [p.as_json() for p in view.excerpt] if view.is_long else [],
             "media": view.media,
+            "content_warning": item.content_warning,
         },
     }
+    if item.content_warning:
+        # JSON Feed's summary is shown before the content; a content warning is what comes first.
+        data["summary"] = f"Content warning: {item.content_warning}"
     # JSON Feed's url is the item's permalink; an item whose link was dropped (not http(s)) has none.
     if view.permalink:
         data["url"] = view.permalink

@@ -82,6 +82,8 @@ class FeedItem:
     published_at: datetime
     pinned: bool = False
     shared_by: list[Sharer] = field(default_factory=list)
+    # The author's content warning: renderers fold the post behind it.
+    content_warning: str | None = None
 
 
 @dataclass
@@ -170,6 +172,7 @@ ITEM_COLUMNS = (
     Post.link_url,
     Post.media,
     Post.published_at,
+    Post.content_warning,
 )
 
 
@@ -282,6 +285,7 @@ def _item(row: Any, pinned: bool = False) -> FeedItem:
         link_url=row.link_url,
         media=list(row.media or []),
         published_at=row.published_at,
+        content_warning=row.content_warning,
         pinned=pinned,
         shared_by=[Sharer(row.slug, row.name, row.permalink, row.network)],
     )

@@ -73,6 +73,8 @@ class Post:
     media: list[dict[str, Any]] = field(default_factory=list)
     repost_of: str | None = None
     raw: dict[str, Any] = field(default_factory=dict)
+    # A content warning (Mastodon's spoiler_text): the post is shown folded behind it.
+    content_warning: str | None = None
 
 
 class NetworkError(Exception):

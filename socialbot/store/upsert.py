@@ -17,7 +17,7 @@ from socialbot.networks.links import http_url
 from socialbot.store.posts import Post
 
 # Columns whose change means the author edited the post.
-CONTENT = ("text", "html", "link_url", "permalink", "media", "author")
+CONTENT = ("text", "html", "link_url", "permalink", "media", "author", "content_warning")
 CHUNK = 500
 
 
@@ -122,6 +122,7 @@ def _values(
         post.permalink,
         post.link_url,
         post.repost_of,
+        post.content_warning,
         media,
         published,
         now,
@@ -142,6 +143,7 @@ COLUMNS = (
     "permalink",
     "link_url",
     "repost_of",
+    "content_warning",
     "media",
     "published_at",
     "fetched_at",

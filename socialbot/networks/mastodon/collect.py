@@ -161,6 +161,8 @@ def status_post(status: Any) -> Post:
         media=media,
         repost_of=str(status["reblog"]["id"]) if status.get("reblog") else None,
         raw={"id": str(status["id"]), "edited_at": str(status.get("edited_at") or "")},
+        # docs.joinmastodon.org/entities/Status/#spoiler_text: the text is behind this warning.
+        content_warning=(shown.get("spoiler_text") or "").strip() or None,
     )
 
 

@@ -279,6 +279,13 @@ def visibility(post: SandboxPost) -> str:
     return {3: "private", 11: "direct", 7: "unlisted"}.get(post.seq % 17, "public")
 
 
+def content_warning(post: SandboxPost) -> str:
+    """Seeded history has statuses behind a content warning (spoiler_text), as real accounts post."""
+    if post.published:
+        return ""
+    return {5: "Police at the picket line (images)", 9: "Long thread: the NEC results"}.get(post.seq % 13, "")
+
+
 def is_boost(post: SandboxPost) -> bool:
     """Whether the timeline shows this seeded status as a boost."""
     return not post.published and post.seq % 9 == 4
@@ -334,8 +341,8 @@ def status_json(post: SandboxPost, server: str) -> dict[str, Any]:
         "created_at": masto_time(post.created_at),
         "in_reply_to_id": post.reply_to.id if post.reply_to else None,
         "in_reply_to_account_id": post.reply_to.account.numeric_id if post.reply_to else None,
-        "sensitive": False,
-        "spoiler_text": "",
+        "sensitive": bool(content_warning(post)),
+        "spoiler_text": content_warning(post),
         "visibility": visibility(post),
         "language": "en",
         "uri": f"https://{host}/users/{account['username']}/statuses/{post.id}",

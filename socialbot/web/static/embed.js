@@ -47,8 +47,27 @@
     time.dateTime = item.date_published;
     time.title = when.toLocaleString("en-GB", {dateStyle: "full", timeStyle: "short", timeZone: "Europe/London"});
     if (x.pinned) head.appendChild(el("span", "sb-badge", "Pinned"));
-    var text = art.appendChild(el("div", "sb-text"));
-    if (x.long) {
+    // A content warning folds the whole post (text and images) behind it, as Mastodon does.
+    var body = art;
+    if (x.content_warning) {
+      var cw = art.appendChild(el("p", "sb-warning", "Content warning: " + x.content_warning + " "));
+      body = el("div", "sb-cw-body");
+      body.id = id + "w";
+      body.hidden = true;
+      var show = cw.appendChild(el("button", "sb-btn", "See more"));
+      show.type = "button";
+      show.setAttribute("aria-expanded", "false");
+      show.setAttribute("aria-controls", id + "w");
+      show.addEventListener("click", function () {
+        var open = show.getAttribute("aria-expanded") !== "true";
+        show.setAttribute("aria-expanded", String(open));
+        show.textContent = open ? "See less" : "See more";
+        body.hidden = !open;
+      });
+      art.appendChild(body);
+    }
+    var text = body.appendChild(el("div", "sb-text"));
+    if (x.long && !x.content_warning) {
       var short = fill(el("span"), x.excerpt), full = fill(el("span"), x.segments);
       full.id = id + "f";
       full.hidden = true;
@@ -72,7 +91,7 @@
     }
     (x.media || []).forEach(function (m) {
       if (!okUrl.test(m.url)) return;
-      var img = art.appendChild(el("img", "sb-img"));
+      var img = body.appendChild(el("img", "sb-img"));
       img.loading = "lazy";
       img.decoding = "async";
       img.alt = m.alt || "";
