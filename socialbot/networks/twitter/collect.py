@@ -9,7 +9,7 @@ from __future__ import annotations
 import html
 import re
 from collections.abc import Mapping
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 import tweepy
@@ -166,13 +166,25 @@ def tweet_to_post(tweet: dict[str, Any], includes: dict[str, Any], handle: str) 
         external_id=tweet["id"],
         text=text,
         author=f"@{handle}",
-        published_at=datetime.fromisoformat(tweet["created_at"].replace("Z", "+00:00")),
+        published_at=created_at(tweet),
         permalink=f"https://x.com/{handle}/status/{tweet['id']}",
         link_url=canonical_url(links[0]) if links else None,
         media=media,
         repost_of=repost,
         raw={"id": tweet["id"], "conversation_id": tweet.get("conversation_id")},
     )
+
+
+# X's ids are snowflakes: milliseconds since this epoch, shifted left by 22 bits (docs.x.com, "IDs").
+SNOWFLAKE_EPOCH_MS = 1288834974657
+
+
+def created_at(tweet: dict[str, Any]) -> datetime:
+    """When a tweet was posted: its created_at, or, where an answer left it out (a request without
+    tweet.fields, as in tweepy's recorded answers), the time its snowflake id carries."""
+    if tweet.get("created_at"):
+        return datetime.fromisoformat(str(tweet["created_at"]).replace("Z", "+00:00"))
+    return datetime.fromtimestamp(((int(tweet["id"]) >> 22) + SNOWFLAKE_EPOCH_MS) / 1000, UTC)
 
 
 def is_post_link(url: str) -> bool:

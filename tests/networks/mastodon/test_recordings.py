@@ -96,3 +96,15 @@ def test_a_video_or_gifv_shows_its_still_and_audio_shows_nothing() -> None:
         ("video", "https://files.example/b.png", ""),
         ("image", "https://files.example/d.jpg", ""),
     ]
+
+
+def test_a_recorded_public_status_parses_with_every_field() -> None:
+    post = status_post(recorded("status.json"))
+    assert (post.network, post.external_id) == ("mastodon", "109440145478329198")
+    assert post.text == "Toot number 0!" and post.html == "<p>Toot number 0!</p>"
+    assert post.author == "mastodonpy_test"
+    assert post.permalink == "http://localhost:3000/@mastodonpy_test/109440145478329198"
+    assert post.published_at == datetime(2022, 12, 1, 19, 48, 14, 825000, tzinfo=UTC)
+    assert (post.link_url, post.media, post.repost_of, post.content_warning) == (None, [], None, None)
+    assert post.raw == {"id": "109440145478329198", "edited_at": ""}
+    assert is_public(recorded("status.json"))

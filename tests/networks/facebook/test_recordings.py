@@ -1,0 +1,52 @@
+"""Facebook's real Graph answers (tests/recordings/facebook/, python-facebook's test data) through the
+collector's parsing, every field of every post checked, and the time-based paging they carry."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from typing import Any
+
+from socialbot.networks.facebook.collect import next_page, page_post
+from tests.conftest import ROOT
+
+RECORDED = ROOT / "tests" / "recordings" / "facebook"
+
+
+def recorded(name: str) -> dict[str, Any]:
+    return json.loads((RECORDED / name).read_text())  # type: ignore[no-any-return]
+
+
+def test_a_recorded_page_of_page_posts_parses_with_every_field() -> None:
+    page = recorded("page_posts.json")
+    posts = [page_post(item, "zuck") for item in page["data"]]
+    assert all(p is not None for p in posts)
+    first = posts[0]
+    assert first is not None
+    assert (first.network, first.external_id) == ("facebook", "4_10113477241177441")
+    assert first.text == "Happy July 4th! 🇺🇸"
+    assert first.author == "zuck", "no from field requested: the page's own name"
+    assert first.published_at == datetime(2021, 7, 4, 19, 50, 58, tzinfo=UTC), "+0000 offsets parsed"
+    assert first.permalink == "https://www.facebook.com/4_10113477241177441"
+    assert (first.link_url, first.media, first.repost_of) == (None, [], None)
+    times = [p.published_at for p in posts if p]
+    assert times == sorted(times, reverse=True) and len(times) == 5
+    # Time-based paging: no cursors, only a next URL, whose query is the next request's.
+    following = next_page(page)
+    assert following is not None and following["until"] == "1624385168" and "access_token" not in following
+
+
+def test_a_recorded_group_feed_leaves_out_the_post_with_nothing_to_show() -> None:
+    page = recorded("group_feed.json")
+    posts = {item["id"]: page_post(item, "devc-hk") for item in page["data"]}
+    assert posts["2260975870792283_3038566336366562"] is None, "no message, story, attachment or picture"
+    kept = [p for p in posts.values() if p is not None]
+    assert len(kept) == 4
+    layla = posts["2260975870792283_2965835246973005"]
+    assert layla is not None and layla.text.startswith("Hello developers in Hong Kong")
+    assert layla.raw == {
+        "id": "2260975870792283_2965835246973005",
+        "updated_time": "2021-03-10T04:36:05+0000",
+    }
+    assert layla.published_at == datetime(2021, 3, 10, 4, 36, 5, tzinfo=UTC)
+    assert next_page(page) is not None

@@ -1,0 +1,30 @@
+"""X's real answers (tests/recordings/twitter/, tweepy's cassettes) through the collector's parsing,
+every field of every post checked."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from socialbot.networks.twitter.collect import tweet_to_post
+from tests.recordings.cassettes import interactions
+
+
+def test_a_recorded_timeline_page_parses_into_posts_with_every_field() -> None:
+    (page,) = interactions("twitter/users_tweets.yaml")
+    assert page.uri.endswith("/2/users/783214/tweets") and page.status == 200
+    posts = [tweet_to_post(t, {"media": {}, "tweets": {}}, "TwitterDev") for t in page.body["data"]]
+    first, second = posts
+    assert first.external_id == "1577730467436138524"
+    assert first.text == (
+        "whoa, it works\n\nnow everyone can mix GIFs, videos, and images in one Tweet, available on iOS "
+        "and Android https://t.co/3OQ4eGsUku https://t.co/LVVolAQPZi"
+    ), "without entities the t.co links stay as they are"
+    assert first.author == "@TwitterDev"
+    assert first.permalink == "https://x.com/TwitterDev/status/1577730467436138524"
+    # The request asked for no tweet.fields, so the answer has no created_at: the id's snowflake
+    # time is used (X announced mixed media on 5 October 2022, and edit tests on 1 September).
+    assert first.published_at == datetime(2022, 10, 5, 18, 40, 30, 908000, tzinfo=UTC)
+    assert second.published_at == datetime(2022, 9, 1, 12, 40, 8, 186000, tzinfo=UTC)
+    assert (first.link_url, first.media, first.repost_of) == (None, [], None)
+    assert second.text.startswith("if you see an edited Tweet")
+    assert page.body["meta"]["next_token"], "a next page is named (the first fetch reads one page)"
