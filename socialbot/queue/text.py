@@ -9,8 +9,11 @@ from datetime import date, datetime
 from socialbot.networks.twitter.text import weighted_length
 
 URL = re.compile(r"https?://\S+")
-# A URL, or a hashtag that starts a word (not one inside a URL: those are matched whole first).
-LINKABLE = re.compile(r"https?://\S+|(?<![\w/#])#\w*[^\W\d_]\w*")
+# A URL, a hashtag that starts a word (not one inside a URL: those are matched whole first), or a
+# mention of a domain handle (@name.bsky.social: Bluesky handles are domain names).
+LINKABLE = re.compile(
+    r"https?://\S+|(?<![\w/#])#\w*[^\W\d_]\w*|(?<![\w@/])@[a-zA-Z0-9][a-zA-Z0-9-]*(?:\.[a-zA-Z0-9-]+)+"
+)
 # Where a text may be cut: paragraphs, lines, and sentence ends (not "1." in a numbered list).
 BREAK = re.compile(r"(\n{2,}|\n|(?<=\D[.!?…])[ \t]+)")
 # Networks that show a long text as a thread of replies; Facebook posts it whole.
@@ -210,10 +213,12 @@ def trimmed_url(url: str) -> str:
 
 
 def linked(text: str) -> list[tuple[str, str]]:
-    """What a part links, in order: ("link", url) and ("tag", "#GV6"); Bluesky's facets are made from
-    exactly these (networks/bluesky/publish.py), and X and Mastodon link the same URLs and hashtags."""
+    """What a part links, in order: ("link", url), ("tag", "#GV6") and ("mention", "@name.bsky.social");
+    Bluesky's facets are made from exactly these (networks/bluesky/publish.py), and X and Mastodon
+    link the same URLs and hashtags."""
     found = []
     for match in LINKABLE.finditer(text):
         value = match.group(0)
-        found.append(("tag", value) if value.startswith("#") else ("link", trimmed_url(value)))
+        kind = "tag" if value.startswith("#") else "mention" if value.startswith("@") else "link"
+        found.append((kind, trimmed_url(value) if kind != "tag" else value))
     return found

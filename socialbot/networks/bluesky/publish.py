@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import datetime
 from typing import Any
 
 from atproto import Client, client_utils, models
+from atproto_client.exceptions import BadRequestError
 from atproto_client.request import Request
 
 from socialbot.networks.base import (
@@ -71,7 +72,9 @@ class BlueskyPublisher:
                     for p in client.get_posts(list({thread[0], thread[-1]})).posts
                 }
                 reply = models.AppBskyFeedPost.ReplyRef(root=refs[thread[0]], parent=refs[thread[-1]])
-            response = client.send_post(with_links(text), reply_to=reply, embed=embed)
+            response = client.send_post(
+                with_links(text, lambda handle: resolve_handle(client, handle)), reply_to=reply, embed=embed
+            )
         return self._published(response.uri)
 
     def _published(self, uri: str) -> Published:
@@ -89,10 +92,11 @@ class BlueskyPublisher:
         return None
 
 
-def with_links(text: str) -> client_utils.TextBuilder:
-    """text with a link facet on every URL and a tag facet on every #hashtag, so #GV6 is a tag on
-    Bluesky as it is elsewhere (byte offsets are the SDK's business). A sentence's full stop or
-    comma after a URL is not part of it ("…/rally/." linked the dot)."""
+def with_links(text: str, resolve: Callable[[str], str | None] | None = None) -> client_utils.TextBuilder:
+    """text with a link facet on every URL, a tag facet on every #hashtag (so #GV6 is a tag on
+    Bluesky as it is elsewhere) and a mention facet on every @handle that resolve turns into a DID
+    (one that does not resolve stays plain text: a mention must name an account). Byte offsets are
+    the SDK's business. A sentence's full stop or comma after a URL or handle is not part of it."""
     builder = client_utils.TextBuilder()
     position = 0
     for match in LINKABLE.finditer(text):
@@ -102,12 +106,28 @@ def with_links(text: str) -> client_utils.TextBuilder:
             builder.tag(found, found[1:])
             position = match.end()
             continue
-        url = trimmed_url(found)
-        builder.text(text[position : match.start()])
-        builder.link(url, url)
-        position = match.start() + len(url)
+        trimmed = trimmed_url(found)
+        if found.startswith("@"):
+            did = resolve(trimmed[1:]) if resolve else None
+            if did is None:
+                continue
+            builder.text(text[position : match.start()])
+            builder.mention(trimmed, did)
+        else:
+            builder.text(text[position : match.start()])
+            builder.link(trimmed, trimmed)
+        position = match.start() + len(trimmed)
     builder.text(text[position:])
     return builder
+
+
+def resolve_handle(client: Client, handle: str) -> str | None:
+    """The DID of a handle (com.atproto.identity.resolveHandle), or None when it names no account."""
+    try:
+        return str(client.resolve_handle(handle).did)
+    except BadRequestError:
+        # 400 InvalidRequest, "Unable to resolve handle"; other failures are the post's to report.
+        return None
 
 
 def make_publisher(

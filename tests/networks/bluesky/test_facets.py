@@ -41,3 +41,28 @@ def facets(text: str) -> list[tuple[str, str]]:
 )
 def test_links_and_tags(text: str, expected: list[tuple[str, str]]) -> None:
     assert facets(text) == expected
+
+
+def mentions(text: str, known: dict[str, str]) -> list[tuple[str, str]]:
+    built = with_links(text, known.get)
+    encoded = built.build_text().encode()
+    return [
+        (encoded[f.index.byte_start : f.index.byte_end].decode(), f.features[0].did)
+        for f in built.build_facets()
+        if hasattr(f.features[0], "did")
+    ]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Thanks @lla.bsky.social!", [("@lla.bsky.social", "did:plc:lla")]),
+        ("With @lla.bsky.social.", [("@lla.bsky.social", "did:plc:lla")]),
+        ("Ask @nobody.bsky.social", []),
+        ("email me@lla.bsky.social is not a mention", []),
+        ("@RichardBurgon has no domain: not a Bluesky handle", []),
+    ],
+)
+def test_mentions_of_handles_that_resolve(text: str, expected: list[tuple[str, str]]) -> None:
+    assert mentions(text, {"lla.bsky.social": "did:plc:lla"}) == expected
+    assert with_links(text, {"lla.bsky.social": "did:plc:lla"}.get).build_text() == text, "text unchanged"

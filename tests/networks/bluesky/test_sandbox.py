@@ -72,3 +72,22 @@ def test_text_over_300_graphemes_is_refused(sandbox: str, client: Any) -> None:
 def test_revoked_password_cannot_log_in(sandbox: str, client: Any) -> None:
     with pytest.raises(exceptions.UnauthorizedError):
         client().login("network.placeholder.invalid", "revoked-password")
+
+
+def test_a_published_mention_names_the_accounts_did(sandbox: str) -> None:
+    from socialbot.config import load_config
+    from socialbot.dispatch.publishers import Publishers
+    from tests.conftest import ROOT
+
+    config = load_config(ROOT / "feeds.toml", SANDBOX_ENV)
+    publishers = Publishers(config, SANDBOX_ENV, sandbox)
+    text = f"Thank you @{ACTOR} and @nobody.placeholder.invalid for the rally {uuid.uuid4().hex[:6]} #GV6"
+    try:
+        publishers.get("network-bluesky").publish_part(text, [], uuid.uuid4().hex)
+    finally:
+        publishers.close()
+    (entry,) = [e for e in control(sandbox, "GET", "published")["published"] if e.get("text") == text]
+    features = [f["features"][0] for f in entry["record"]["facets"]]
+    mentioned = [f["did"] for f in features if f["$type"] == "app.bsky.richtext.facet#mention"]
+    assert len(mentioned) == 1 and mentioned[0].startswith("did:"), "only the handle that resolves"
+    assert [f["tag"] for f in features if f["$type"] == "app.bsky.richtext.facet#tag"] == ["GV6"]
