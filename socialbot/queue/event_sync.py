@@ -25,7 +25,12 @@ def sync_events(session: Session, campaign: Campaign, actor: Actor, prune: bool,
     """Make the store's events match the campaign's; the keys of stored events no longer in it
     (cancelled with prune, so calendars learn of it; else left as they are)."""
     name = campaign.file.campaign
-    stored = {e.key: e for e in session.scalars(select(Event).where(Event.campaign == name))}
+    stored = {
+        e.key: e
+        for e in session.scalars(select(Event).where(Event.campaign == name))
+        # As for posts: a file's sync sees only its own events, the web's only the web's.
+        if (e.source_file is not None) == campaign.from_file
+    }
     changed = False
     for planned in campaign.events:
         table = planned.table

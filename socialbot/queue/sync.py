@@ -128,8 +128,7 @@ def sync_campaign(
         result.removed_posts.append(key)
         if prune:
             result.deliveries_cancelled += _cancel_unsent(post)
-    if campaign.from_file:
-        result.removed_events = sync_events(session, campaign, actor, prune, now or datetime.now(UTC))
+    result.removed_events = sync_events(session, campaign, actor, prune, now or datetime.now(UTC))
     record(session, actor, "schedule.sync", "campaign", name, file=str(campaign.path), **vars(result))
     session.flush()
     return result

@@ -30,6 +30,7 @@ from socialbot.web.desk.approvals import approval_routes
 from socialbot.web.desk.auth import auth_routes
 from socialbot.web.desk.calendar import calendar_routes
 from socialbot.web.desk.compose import compose_routes
+from socialbot.web.desk.events import event_routes
 from socialbot.web.desk.guard import Desk
 from socialbot.web.desk.home import home_routes
 from socialbot.web.desk.moderation import moderation_routes
@@ -137,6 +138,7 @@ def create_app(
         *post_routes(desk),
         *approval_routes(desk),
         *calendar_routes(desk),
+        *event_routes(desk),
         *my_calendar_routes(desk),
         *moderation_routes(desk),
         *source_routes(desk),

@@ -61,6 +61,12 @@ def test_the_openapi_description_is_valid_and_every_route_answers_as_described(d
         },
         ("post", "/deliveries/{ref}/reschedule"): {"at": future(30)},
         ("post", "/deliveries/{ref}/send-back"): {"note": "Say which day, please"},
+        ("post", "/events"): {
+            "title": "Rally for party democracy",
+            "start": future(48),
+            "targets": ["network-mastodon"],
+            "announce": [{"before": "1h"}],
+        },
     }
     # Each action on its own post, in the state it needs.
     failed = desk.queue("officer", approval=False, text="Polls close at 5")
@@ -99,7 +105,7 @@ def test_the_openapi_description_is_valid_and_every_route_answers_as_described(d
             assert anonymous.status_code == 401 and "401" in documented
             assert anonymous.headers["content-type"] == "application/problem+json"
             assert anonymous.headers["www-authenticate"] == "Bearer"
-    assert walked == 13
+    assert walked == 14
 
 
 def test_a_revoked_token_is_refused(desk: DeskSite) -> None:

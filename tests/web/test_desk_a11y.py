@@ -73,6 +73,7 @@ PAGES = [
     "/desk/calendar?view=week",
     "/desk/feed",
     "/desk/sources",
+    "/desk/events/new",
     "/desk/users",
 ]
 

@@ -24,10 +24,13 @@ from socialbot.feed.moderation import ModerationError, moderate
 from socialbot.queue import ops
 from socialbot.queue.compose import ComposeError, PostRequest, compose
 from socialbot.queue.errors import QueueError
-from socialbot.store import Delivery, DeliveryState, ScheduledPost
+from socialbot.queue.event_compose import EventRequest, add_event, compose_event
+from socialbot.store import Delivery, DeliveryState, Event, ScheduledPost
 from socialbot.web.api.models import (
     DeliveriesOut,
     DeliveryOut,
+    EventCreated,
+    EventIn,
     FeedPostOut,
     FieldProblem,
     Me,
@@ -152,7 +155,7 @@ def create_api(config: Config, sessions: sessionmaker[Session]) -> FastAPI:
             return Problematic(403, "Forbidden", str(exc))
         if isinstance(exc, ComposeError):
             errors = [FieldProblem(field=p.field, message=p.message) for p in exc.problems]
-            return Problematic(422, "The post cannot be queued", str(exc), errors)
+            return Problematic(422, "It cannot be queued", str(exc), errors)
         if isinstance(exc, ModerationError) or (
             isinstance(exc, QueueError) and "nothing matches" in str(exc)
         ):
@@ -244,6 +247,47 @@ def create_api(config: Config, sessions: sessionmaker[Session]) -> FastAPI:
     delivery_action("approve", "Approve what waits for approval (not your own post)")
     delivery_action("cancel", "Cancel unsent deliveries")
     delivery_action("retry", "Send again what failed, expired, is unknown or was held")
+
+    @api.post(
+        "/events",
+        status_code=201,
+        response_model=EventCreated,
+        responses=PROBLEMS,
+        summary="Queue an event and its reminders",
+    )
+    def create_event(body: EventIn, who: Who, session: Db) -> EventCreated:
+        request = EventRequest(
+            title=body.title,
+            start=local(body.start),
+            end=local(body.end) if body.end else None,
+            targets=body.targets,
+            location=body.location,
+            online_url=body.online_url,
+            description=body.description,
+            group=body.group,
+            status=body.status,
+            announce=[a.model_dump(exclude_none=True, exclude_defaults=True) for a in body.announce],
+            requires_approval=body.requires_approval,
+            key=body.key,
+            campaign=body.campaign,
+        )
+        try:
+            campaign = compose_event(request, config, datetime.now(UTC))
+            (planned,) = campaign.events
+            existed = session.scalar(
+                select(Event.id).where(Event.campaign == body.campaign, Event.key == planned.table.key)
+            )
+            add_event(session, campaign, who, replace=body.replace)
+        except (ComposeError, QueueError, Forbidden) as exc:
+            raise refusing(exc) from exc
+        reminders = [f"{body.campaign}:{key}" for key in planned.post_keys]
+        found = [d for ref in reminders for d in ops.find(session, ref)] if reminders else []
+        return EventCreated(
+            event=f"{body.campaign}:{planned.table.key}",
+            replaced=existed is not None,
+            reminders=reminders,
+            deliveries=[shown(d) for d in found],
+        )
 
     @api.post(
         "/deliveries/{ref}/send-back",

@@ -33,6 +33,49 @@ class PostIn(Strict):
     replace: bool = Field(default=False, description="Change the post already queued with this key.")
 
 
+class AnnounceIn(Strict):
+    """A reminder made from the event, as [[event.announce]] in a campaign file."""
+
+    at: str | None = Field(
+        default=None, description='"09:00 same day", "18:00 day before", "start" or "end".'
+    )
+    before: str | None = Field(default=None, description='Before the start: "1h", "30m", "2d".')
+    text: str = Field(
+        default="", description="{title}, {date}, {time}, {location}, {online_url}… are filled in."
+    )
+    key: str | None = Field(default=None, description="The reminder's own key (the post is EVENT-KEY).")
+
+
+class EventIn(Strict):
+    """A new event (or, with replace, a change to one), checked exactly as a campaign file's [[event]]."""
+
+    title: str = Field(min_length=1, max_length=200)
+    start: datetime = Field(description="Local time in the bot's zone; with an offset it is converted.")
+    end: datetime | None = None
+    location: str = ""
+    online_url: str = Field(default="", description="The livestream, if any (http or https).")
+    description: str = ""
+    group: str | None = Field(default=None, description="The organising group's slug from feeds.toml.")
+    status: Literal["confirmed", "cancelled"] = "confirmed"
+    announce: list[AnnounceIn] = Field(default_factory=list)
+    targets: list[str] = Field(default_factory=list, description="Accounts the reminders go to.")
+    requires_approval: bool = Field(default=False, description="The reminders wait for an approver.")
+    key: str | None = Field(
+        default=None, description="A stable key; left out, the event gets one of its own."
+    )
+    campaign: str = Field(default="desk", description="The campaign it belongs to (not a campaign file's).")
+    replace: bool = Field(default=False, description="Change the event already queued with this key.")
+
+
+class EventCreated(BaseModel):
+    """A queued event, its reminders' posts and their deliveries."""
+
+    event: str = Field(description="campaign:key")
+    replaced: bool
+    reminders: list[str] = Field(description="campaign:key of each reminder post.")
+    deliveries: list[DeliveryOut]
+
+
 class RescheduleIn(Strict):
     """A new time for unsent deliveries."""
 
