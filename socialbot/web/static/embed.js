@@ -35,6 +35,21 @@
     }
     return "just now";
   }
+  // "See more" / "See less": shows target when open (hiding `instead`, if given), aria-expanded in step.
+  function foldButton(target, instead) {
+    var btn = el("button", "sb-btn", "See more");
+    btn.type = "button";
+    btn.setAttribute("aria-expanded", "false");
+    btn.setAttribute("aria-controls", target.id);
+    btn.addEventListener("click", function () {
+      var open = btn.getAttribute("aria-expanded") !== "true";
+      btn.setAttribute("aria-expanded", String(open));
+      btn.textContent = open ? "See less" : "See more";
+      target.hidden = !open;
+      if (instead) instead.hidden = open;
+    });
+    return btn;
+  }
   function post(item) {
     var x = item._socialbot || {}, id = "sb" + (++count);
     var art = el("article", "sb-post" + (x.pinned ? " sb-pinned" : ""));
@@ -54,16 +69,7 @@
       body = el("div", "sb-cw-body");
       body.id = id + "w";
       body.hidden = true;
-      var show = cw.appendChild(el("button", "sb-btn", "See more"));
-      show.type = "button";
-      show.setAttribute("aria-expanded", "false");
-      show.setAttribute("aria-controls", id + "w");
-      show.addEventListener("click", function () {
-        var open = show.getAttribute("aria-expanded") !== "true";
-        show.setAttribute("aria-expanded", String(open));
-        show.textContent = open ? "See less" : "See more";
-        body.hidden = !open;
-      });
+      cw.appendChild(foldButton(body, null));
       art.appendChild(body);
     }
     var text = body.appendChild(el("div", "sb-text"));
@@ -71,17 +77,7 @@
       var short = fill(el("span"), x.excerpt), full = fill(el("span"), x.segments);
       full.id = id + "f";
       full.hidden = true;
-      var btn = el("button", "sb-btn", "See more");
-      btn.type = "button";
-      btn.setAttribute("aria-expanded", "false");
-      btn.setAttribute("aria-controls", id + "f");
-      btn.addEventListener("click", function () {
-        var open = btn.getAttribute("aria-expanded") !== "true";
-        btn.setAttribute("aria-expanded", String(open));
-        btn.textContent = open ? "See less" : "See more";
-        full.hidden = !open;
-        short.hidden = open;
-      });
+      var btn = foldButton(full, short);
       text.appendChild(short);
       text.appendChild(full);
       text.appendChild(document.createTextNode(" "));
