@@ -84,7 +84,7 @@ class FacebookCollector:
                 page = self._graph().get_connections(source.locator, "posts", **args)
                 pages += 1
                 items += page.get("data", [])
-                following = next_page(page)
+                following = next_page(page, args.get("since"))
                 if not source.cursor or following is None:
                     break
                 args = following
@@ -100,9 +100,13 @@ def appsecret_proof(token: str, app_secret: str) -> str:
     return hmac.new(app_secret.encode(), token.encode(), hashlib.sha256).hexdigest()
 
 
-def next_page(page: dict[str, Any]) -> dict[str, Any] | None:
+def next_page(page: dict[str, Any], since: str | None = None) -> dict[str, Any] | None:
     """The arguments of the next page, or None at the last: cursor paging gives `after`, time-based
-    paging (a page's feed with since/until) only a `next` URL, whose query is the next request's."""
+    paging (a page's feed with since/until) only a `next` URL, whose query is the next request's.
+
+    That URL names `since` empty (recorded: `…&until=1624385168&since&__paging_token=…`), so the
+    request's own since is kept: without it paging would run back through the page's whole history.
+    """
     paging = page.get("paging") or {}
     if not paging.get("next"):
         return None
@@ -111,6 +115,8 @@ def next_page(page: dict[str, Any]) -> dict[str, Any] | None:
     query.pop("access_token", None)
     if after:
         query["after"] = after
+    if since and not query.get("since"):
+        query["since"] = since
     return query
 
 

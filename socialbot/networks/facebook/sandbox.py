@@ -165,7 +165,9 @@ class FacebookSandbox:
             posts = [p for p in posts if p.seq < after]
         chunk = posts[:limit]
         body: dict[str, Any] = {"data": [post_json(p, fields) for p in chunk]}
-        if chunk:
+        if chunk and since is not None:
+            body["paging"] = time_paging(request, chunk, len(posts) > limit)
+        elif chunk:
             body["paging"] = {
                 "cursors": {"before": encode_cursor(chunk[0].seq), "after": encode_cursor(chunk[-1].seq)}
             }
@@ -261,6 +263,20 @@ class FacebookSandbox:
         return json_response({"id": post.id}, headers=headers)
 
 
+def time_paging(request: Request, chunk: list[SandboxPost], more: bool) -> dict[str, Any]:
+    """Graph's time-based paging (a request with since/until): previous and next URLs, no cursors;
+    next names until and an empty since, as Graph's do (tests/recordings/facebook/)."""
+    path = "https://graph.facebook.com" + request.url.path.split("/facebook", 1)[-1]
+    kept = {k: v for k, v in request.query_params.items() if k not in ("since", "until", "after", "before")}
+    newest, oldest = int(chunk[0].created_at.timestamp()), int(chunk[-1].created_at.timestamp())
+    paging = {"previous": f"{path}?{urlencode(kept | {'since': str(newest), '__previous': '1'})}"}
+    if more:
+        paging["next"] = (
+            f"{path}?{urlencode(kept | {'until': str(oldest - 1)})}&since=&__paging_token=sandbox"
+        )
+    return paging
+
+
 def post_json(post: SandboxPost, fields: list[str]) -> dict[str, Any]:
     """A page post with the fields asked for."""
     page = post.account
@@ -296,6 +312,10 @@ def post_json(post: SandboxPost, fields: list[str]) -> dict[str, Any]:
         )
     if attachments:
         values["attachments"] = {"data": attachments}
+    if post.image and not post.published and post.seq % 5 == 2:
+        # A photo posted without words: Graph has no message then, only a story.
+        del values["message"]
+        values["story"] = f"{page.name} added a new photo."
     return {f: values[f] for f in fields if f in values} | {"id": post.id}
 
 

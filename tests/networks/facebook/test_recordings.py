@@ -34,6 +34,11 @@ def test_a_recorded_page_of_page_posts_parses_with_every_field() -> None:
     # Time-based paging: no cursors, only a next URL, whose query is the next request's.
     following = next_page(page)
     assert following is not None and following["until"] == "1624385168" and "access_token" not in following
+    # Its next link names since empty: the request's own since is kept, or paging runs back
+    # through the page's whole history.
+    assert "since" not in following
+    kept = next_page(page, since="1624000000")
+    assert kept is not None and kept["since"] == "1624000000" and kept["until"] == "1624385168"
 
 
 def test_a_recorded_group_feed_leaves_out_the_post_with_nothing_to_show() -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable
+from datetime import datetime
 from typing import Any
 
 import facebook
@@ -107,3 +108,35 @@ def test_version_header_and_json_content_type(sandbox: str, graph: Any, route: A
     assert response.headers["facebook-api-version"] == "v22.0"
     assert response.headers["content-type"].startswith("application/json")
     assert len(response.json()["data"]) == 2
+
+
+def test_a_since_query_pages_by_time_as_graph_does_and_the_collector_keeps_its_since(
+    sandbox: str, graph: Any, route: Any
+) -> None:
+    from socialbot.networks.facebook.collect import next_page
+
+    api = graph()
+    every = api.get_connections(PAGE, "posts", fields="created_time", limit=100)["data"]
+    since = str(int(datetime.fromisoformat(every[12]["created_time"]).timestamp()))
+    first = api.get_connections(PAGE, "posts", fields="created_time", since=since, limit=5)
+    assert "cursors" not in first["paging"] and "until=" in first["paging"]["next"]
+    assert "&since=&" in first["paging"]["next"], "Graph names since empty in its next link"
+    seen, args, pages = [p["id"] for p in first["data"]], next_page(first, since), 1
+    while args is not None:
+        page = api.get_connections(PAGE, "posts", **args)
+        seen += [p["id"] for p in page["data"]]
+        args, pages = next_page(page, since), pages + 1
+    assert seen == [p["id"] for p in every[:13]], "every post since, once, in order; none older"
+    assert pages == 3
+
+
+def test_a_photo_without_words_has_a_story_not_a_message(sandbox: str, graph: Any, route: Any) -> None:
+    from socialbot.networks.facebook.collect import page_post
+
+    posts = graph().get_connections(
+        PAGE, "posts", fields="message,story,full_picture,created_time", limit=100
+    )
+    stories = [p for p in posts["data"] if "story" in p]
+    assert stories and all("message" not in p and p.get("full_picture") for p in stories)
+    post = page_post(stories[0], PAGE)
+    assert post is not None and post.text == "Labour Left Alliance added a new photo." and post.media
