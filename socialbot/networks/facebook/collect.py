@@ -25,7 +25,7 @@ from socialbot.networks.base import (
     secret_fingerprint,
 )
 from socialbot.networks.facebook import FacebookSettings
-from socialbot.networks.facebook.errors import graph_errors
+from socialbot.networks.facebook.errors import graph_errors, remember_regain
 from socialbot.networks.links import canonical_url
 from socialbot.networks.per_thread import PerThread
 from socialbot.networks.routing import route_session
@@ -59,6 +59,7 @@ class FacebookCollector:
         session = route_session(requests.Session(), self.sandbox_url, self.settings)
         graph = facebook.GraphAPI(access_token=self.token, session=session)
         graph.version = self.settings.api_version
+        graph.socialbot_regain = remember_regain(session)
         return graph
 
     def _graph(self) -> facebook.GraphAPI:
@@ -79,7 +80,7 @@ class FacebookCollector:
             args["appsecret_proof"] = self.proof
         items: list[dict[str, Any]] = []
         pages = 0
-        with graph_errors(source.locator):
+        with graph_errors(source.locator, self._graph().socialbot_regain):
             while pages < MAX_PAGES:
                 page = self._graph().get_connections(source.locator, "posts", **args)
                 pages += 1

@@ -12,7 +12,7 @@ import requests
 
 from socialbot.networks.base import Media, Published, same_text
 from socialbot.networks.credentials import secrets_for
-from socialbot.networks.facebook.errors import TIMEOUT, graph_errors
+from socialbot.networks.facebook.errors import TIMEOUT, graph_errors, remember_regain
 from socialbot.networks.routing import route_session
 
 URL = re.compile(r"https?://\S+")
@@ -32,10 +32,10 @@ class FacebookPublisher:
     ) -> None:
         token = secrets_for(key, "facebook", credentials, env)["page_token"]
         self.page = page
-        self.graph = facebook.GraphAPI(
-            access_token=token, timeout=TIMEOUT, session=route_session(requests.Session(), sandbox_url)
-        )
+        session = route_session(requests.Session(), sandbox_url)
+        self.graph = facebook.GraphAPI(access_token=token, timeout=TIMEOUT, session=session)
         self.graph.version = api_version
+        self.regain = remember_regain(session)
 
     def close(self) -> None:
         """Close the session."""
@@ -45,7 +45,7 @@ class FacebookPublisher:
         self, text: str, thread: list[str], idempotency_key: str, media: Sequence[Media] = ()
     ) -> Published:
         """Post text to the Page's feed, or as a photo post with the first image (threads go whole)."""
-        with graph_errors(self.page):
+        with graph_errors(self.page, self.regain):
             if media:
                 with open(media[0].path, "rb") as image:
                     photo = self.graph.put_photo(image=image, album_path=f"{self.page}/photos", message=text)
@@ -60,7 +60,7 @@ class FacebookPublisher:
 
     def find_recent(self, text: str, since: datetime) -> Published | None:
         """The Page's post with this message since then."""
-        with graph_errors(self.page):
+        with graph_errors(self.page, self.regain):
             page = self.graph.get_connections(
                 self.page,
                 "posts",

@@ -124,7 +124,9 @@ class FacebookSandbox:
                         "call_count": used,
                         "total_cputime": used // 2,
                         "total_time": used // 2,
-                        "estimated_time_to_regain_access": 0,
+                        "estimated_time_to_regain_access": regain_after(window.reset)
+                        if window.remaining < 0
+                        else 0,
                     }
                 ]
             }
@@ -319,6 +321,11 @@ def post_json(post: SandboxPost, fields: list[str]) -> dict[str, Any]:
     return {f: values[f] for f in fields if f in values} | {"id": post.id}
 
 
+def regain_after(reset: int) -> int:
+    """Whole minutes until a window resetting at this Unix time (estimated_time_to_regain_access)."""
+    return max(1, -(-(reset - int(time.time())) // 60))
+
+
 def unknown_object(name: str, headers: dict[str, str]) -> Response:
     """Graph's answer for a page or post that does not exist."""
     return graph_error(
@@ -334,10 +341,14 @@ def unknown_object(name: str, headers: dict[str, str]) -> Response:
 def fault_response(kind: str, reset: int) -> Response:
     """The answer Graph gives for a fault the sandbox injects."""
     if kind == "rate_limited":
+        usage = {"type": "pages", "call_count": 100, "estimated_time_to_regain_access": regain_after(reset)}
         return graph_error(
             4,
             "(#4) Application request limit reached",
-            headers={"X-App-Usage": json.dumps({"call_count": 100, "total_cputime": 40, "total_time": 40})},
+            headers={
+                "X-App-Usage": json.dumps({"call_count": 100, "total_cputime": 40, "total_time": 40}),
+                "X-Business-Use-Case-Usage": json.dumps({"sandbox": [usage]}),
+            },
         )
     if kind == "expired_token":
         code, subcode, message = ERRORS["expired"]

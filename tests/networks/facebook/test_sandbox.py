@@ -140,3 +140,34 @@ def test_a_photo_without_words_has_a_story_not_a_message(sandbox: str, graph: An
     assert stories and all("message" not in p and p.get("full_picture") for p in stories)
     post = page_post(stories[0], PAGE)
     assert post is not None and post.text == "Labour Left Alliance added a new photo." and post.media
+
+
+def test_a_rate_limit_waits_as_long_as_the_usage_header_says(sandbox: str) -> None:
+    from datetime import UTC, datetime, timedelta
+
+    from socialbot.networks.base import RateLimited, SourceRef
+    from socialbot.networks.facebook import FacebookSettings
+    from socialbot.networks.facebook.collect import FacebookCollector
+    from socialbot.networks.facebook.errors import regain_minutes
+
+    # Graph's Business Use Case header names the minutes to wait; the largest counts.
+    header = '{"123": [{"type": "pages", "estimated_time_to_regain_access": 7}, {"type": "x"}]}'
+    assert regain_minutes({"X-Business-Use-Case-Usage": header}) == 7
+    assert regain_minutes({"X-Business-Use-Case-Usage": "not json"}) is None
+    assert regain_minutes({}) is None
+    control(sandbox, "POST", "faults", {"network": "facebook", "rate_limited_for": 40 * 60})
+    collector = FacebookCollector(
+        FacebookSettings(),
+        {"SOCIALBOT_FACEBOOK_READ_TOKEN": SANDBOX_ENV["SOCIALBOT_FACEBOOK_READ_TOKEN"]},
+        sandbox,
+    )
+    started = datetime.now(UTC)
+    try:
+        with pytest.raises(RateLimited) as limited:
+            collector.fetch_new(SourceRef(1, "facebook", PAGE, None, None, None, None, {}, None))
+    finally:
+        collector.close()
+        control(sandbox, "DELETE", "faults")
+    # 40 minutes, as the header said, not the 15 guessed without one.
+    waited = limited.value.reset_at - started
+    assert timedelta(minutes=39) < waited <= timedelta(minutes=41), waited
