@@ -149,7 +149,13 @@ def _shown(post: Any, flt: FeedFilter, banned: list[str]) -> list[ColumnElement[
     if flt.network:
         conditions.append(post.network == flt.network)
     if flt.hashtag:
-        conditions.append(func.lower(post.text).contains(f"#{flt.hashtag.lower()}", autoescape=True))
+        tag = flt.hashtag.lower()
+        conditions.append(
+            or_(
+                func.lower(post.text).contains(f"#{tag}", autoescape=True),
+                post.tags.contains(f" {tag} ", autoescape=True),
+            )
+        )
     if flt.since:
         conditions.append(post.published_at >= flt.since)
     if flt.until:

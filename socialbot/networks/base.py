@@ -75,6 +75,9 @@ class Post:
     raw: dict[str, Any] = field(default_factory=dict)
     # A content warning (Mastodon's spoiler_text): the post is shown folded behind it.
     content_warning: str | None = None
+    # Topics the source files it under that its text does not carry as #hashtags (WordPress
+    # categories and tags), as the hashtag filter matches them: "New Zealand" → "newzealand".
+    tags: list[str] = field(default_factory=list)
 
 
 class NetworkError(Exception):

@@ -59,6 +59,8 @@ class Post(Base):
     link_url: Mapped[str | None] = mapped_column(String(1000))
     # A content warning the author put on the post (Mastodon's spoiler_text): shown folded behind it.
     content_warning: Mapped[str | None] = mapped_column(Text)
+    # The source's own topics (WordPress categories) as " tag tag ", so ?hashtag= matches a whole one.
+    tags: Mapped[str | None] = mapped_column(Text)
     repost_of: Mapped[str | None] = mapped_column(String(500))
     media: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
     published_at: Mapped[datetime] = mapped_column(UTCDateTime)

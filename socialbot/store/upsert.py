@@ -17,7 +17,7 @@ from socialbot.networks.links import http_url
 from socialbot.store.posts import Post
 
 # Columns whose change means the author edited the post.
-CONTENT = ("text", "html", "link_url", "permalink", "media", "author", "content_warning")
+CONTENT = ("text", "html", "link_url", "permalink", "media", "author", "content_warning", "tags")
 CHUNK = 500
 
 
@@ -123,6 +123,7 @@ def _values(
         post.link_url,
         post.repost_of,
         post.content_warning,
+        tag_text(post.tags),
         media,
         published,
         now,
@@ -144,6 +145,7 @@ COLUMNS = (
     "link_url",
     "repost_of",
     "content_warning",
+    "tags",
     "media",
     "published_at",
     "fetched_at",
@@ -181,6 +183,11 @@ def _insert_sqlite(
     session.connection().exec_driver_sql(SQLITE_INSERT, rows)
 
 
+def tag_text(tags: list[str]) -> str | None:
+    """Tags as the tags column keeps them: " a b " (so a whole tag is matched), or None."""
+    return f" {' '.join(tags)} " if tags else None
+
+
 def to_json(value: Any) -> str:
     """JSON text as the JSON column stores it, by orjson (a tenth of json.dumps's time, and a post's
     raw answer and media are written for every new post); json.dumps for what orjson declines
@@ -201,7 +208,8 @@ def _apply_edit(
     session: Session, post_id: int, stored: dict[str, Any], post: FetchedPost, now: datetime
 ) -> bool:
     """Update the stored post's content columns that differ from the post fetched now."""
-    changes = {name: getattr(post, name) for name in CONTENT if stored[name] != getattr(post, name)}
+    fetched = {name: getattr(post, name) for name in CONTENT} | {"tags": tag_text(post.tags)}
+    changes = {name: value for name, value in fetched.items() if stored[name] != value}
     if changes:
         session.execute(update(Post).where(Post.id == post_id).values(**changes, updated_at=now))
     return bool(changes)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import calendar
 import hashlib
 import multiprocessing
+import re
 import time
 from collections.abc import Mapping
 from concurrent.futures import ProcessPoolExecutor
@@ -231,6 +232,7 @@ def entry_to_post(entry: Any, feed_title: str, feed_url: str = "") -> Post | Non
         permalink=link,
         link_url=canonical_url(link) if link else None,
         media=media,
+        tags=entry_tags(entry, text),
         raw={
             "id": entry.get("id"),
             "link": link,
@@ -238,6 +240,17 @@ def entry_to_post(entry: Any, feed_title: str, feed_url: str = "") -> Post | Non
             "hash": hashlib.sha256(html_source.encode()).hexdigest()[:16],
         },
     )
+
+
+def entry_tags(entry: dict[str, Any], text: str) -> list[str]:
+    """An entry's categories and tags (WordPress's <category>) as hashtag words, "New Zealand" →
+    "newzealand", for the hashtag filter; ones its text already has as #hashtags are left out."""
+    words = (
+        re.sub(r"[\W_]+", "", str(t.get("term") or ""), flags=re.UNICODE).lower()
+        for t in entry.get("tags") or []
+    )
+    said = {w.lower() for w in re.findall(r"#(\w+)", text)}
+    return [w for w in dict.fromkeys(words) if w and w not in said][:20]
 
 
 def entry_media(entry: dict[str, Any], html: str, feed_url: str) -> list[dict[str, Any]]:
