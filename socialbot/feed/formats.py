@@ -69,7 +69,7 @@ def _json_item(view: ItemView) -> dict[str, Any]:
         "content_html": content_html(view),
         "date_published": item.published_at.astimezone(UTC).isoformat().replace("+00:00", "Z"),
         "authors": [{"name": item.group_name}],
-        "tags": [p.text[1:] for p in view.segments if p.kind == "hashtag"],
+        "tags": _tags(view),
         "_socialbot": {
             "group": item.group_slug,
             "group_name": item.group_name,
@@ -98,6 +98,15 @@ def _json_item(view: ItemView) -> dict[str, Any]:
     if view.media:
         data["image"] = view.media[0]["url"]
     return data
+
+
+def _tags(view: ItemView) -> list[str]:
+    """The item's #hashtags, then its source's own topics (a website's categories), each once
+    whatever its case."""
+    found: dict[str, str] = {}
+    for tag in [p.text[1:] for p in view.segments if p.kind == "hashtag"] + view.item.tags:
+        found.setdefault(tag.lower(), tag)
+    return list(found.values())
 
 
 def render_atom(views: list[ItemView], meta: dict[str, Any]) -> bytes:

@@ -84,6 +84,8 @@ class FeedItem:
     shared_by: list[Sharer] = field(default_factory=list)
     # The author's content warning: renderers fold the post behind it.
     content_warning: str | None = None
+    # The source's own topics (a website's categories) as hashtag words.
+    tags: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -179,6 +181,7 @@ ITEM_COLUMNS = (
     Post.media,
     Post.published_at,
     Post.content_warning,
+    Post.tags,
 )
 
 
@@ -292,6 +295,7 @@ def _item(row: Any, pinned: bool = False) -> FeedItem:
         media=list(row.media or []),
         published_at=row.published_at,
         content_warning=row.content_warning,
+        tags=(row.tags or "").split(),
         pinned=pinned,
         shared_by=[Sharer(row.slug, row.name, row.permalink, row.network)],
     )

@@ -4,6 +4,7 @@ with the same categories changes nothing). On SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime
 
 from sqlalchemy.orm import Session, sessionmaker
@@ -51,3 +52,22 @@ def test_the_hashtag_filter_finds_categories_and_a_second_round_changes_nothing(
         ):
             page = feed_page(session, FeedFilter(hashtag=tag), 10)
             assert {item.external_id for item in page.items} == expected, tag
+
+
+def test_the_json_feed_lists_the_categories_among_its_tags(db: sessionmaker[Session]) -> None:
+    from socialbot.feed.formats import render_json_feed
+    from socialbot.feed.view import item_view
+
+    gid = group_id(db)
+    post = Fetched("rss", "a", "Vote #GV6 today", NOW, permalink="https://x/a", tags=["newzealand", "gv6"])
+    with db.begin() as session:
+        upsert_posts(session, gid, None, [post], NOW)
+    with db() as session:
+        page = feed_page(session, FeedFilter(), 10)
+    meta = {
+        "title": "Feed",
+        "home_page_url": "https://feed.example/",
+        "feed_url": "https://feed.example/feed.json",
+    }
+    body = render_json_feed([item_view(i, "https://feed.example", False) for i in page.items], page, meta)
+    assert json.loads(body)["items"][0]["tags"] == ["GV6", "newzealand"], "each once, whatever its case"
