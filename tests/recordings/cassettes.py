@@ -4,7 +4,11 @@ from __future__ import annotations
 
 import gzip
 import json
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
@@ -42,3 +46,34 @@ def interactions(name: str) -> list[Recorded]:
             Recorded(request["method"], request["uri"], response["status"]["code"], response["headers"], body)
         )
     return found
+
+
+@contextmanager
+def replaying(recorded: Recorded) -> Iterator[str]:
+    """A local HTTP server that answers every GET with this recorded answer (status, headers, body),
+    so a client library meets the platform's own bytes over real HTTP; its base URL."""
+    body = (
+        json.dumps(recorded.body).encode() if not isinstance(recorded.body, str) else recorded.body.encode()
+    )
+    headers = {k: v[0] for k, v in recorded.headers.items() if k.lower() in ("content-type", "x-request-id")}
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            self.send_response(recorded.status)
+            for name, value in headers.items():
+                self.send_header(name, value)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args: Any) -> None:
+            return
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        server.server_close()

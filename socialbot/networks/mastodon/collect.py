@@ -66,7 +66,7 @@ class MastodonCollector:
         if response.status_code in (401, 403):
             raise AuthFailed(f"{where}: refused ({response.status_code}): {error_text(response)}")
         if response.status_code == 404:
-            raise Rejected(f"{where}: {path}: not found", "not found")
+            raise Rejected(f"{where}: {path}: not found ({error_text(response)})", "not found")
         if response.status_code >= 500:
             raise Transient(f"{where}: server error {response.status_code}")
         if response.status_code >= 400:

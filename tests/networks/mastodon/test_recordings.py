@@ -108,3 +108,22 @@ def test_a_recorded_public_status_parses_with_every_field() -> None:
     assert (post.link_url, post.media, post.repost_of, post.content_warning) == (None, [], None, None)
     assert post.raw == {"id": "109440145478329198", "edited_at": ""}
     assert is_public(recorded("status.json"))
+
+
+def test_a_recorded_not_found_answer_is_a_refusal_that_says_so() -> None:
+    from socialbot.networks.base import Rejected
+    from socialbot.networks.mastodon.collect import MastodonCollector
+    from tests.recordings.cassettes import interactions, replaying
+
+    (missing,) = interactions("mastodon/status_missing.yaml")
+    assert missing.status == 404
+    with replaying(missing) as server:
+        collector = MastodonCollector(MastodonSettings(), {}, server)
+        try:
+            with pytest.raises(Rejected) as refused:
+                collector.fetch_new(
+                    SourceRef(1, "mastodon", "gone@mastodon.social", "0", None, None, None, {}, None)
+                )
+        finally:
+            collector.close()
+    assert "not found (Record not found)" in str(refused.value) and refused.value.reason == "not found"
