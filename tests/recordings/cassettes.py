@@ -48,10 +48,18 @@ def interactions(name: str) -> list[Recorded]:
     return found
 
 
+@dataclass
+class Replay:
+    """The replaying server's base URL and what was asked of it: (method, path, body)."""
+
+    base: str
+    requests: list[tuple[str, str, bytes]]
+
+
 @contextmanager
-def replaying(recorded: Recorded) -> Iterator[str]:
-    """A local HTTP server that answers every GET with this recorded answer (status, headers, body),
-    so a client library meets the platform's own bytes over real HTTP; its base URL."""
+def replaying(recorded: Recorded) -> Iterator[Replay]:
+    """A local HTTP server that answers every request with this recorded answer (status, headers,
+    body), so a client library meets the platform's own bytes over real HTTP; its base URL."""
     body = (
         json.dumps(recorded.body).encode() if not isinstance(recorded.body, str) else recorded.body.encode()
     )
@@ -59,6 +67,8 @@ def replaying(recorded: Recorded) -> Iterator[str]:
 
     class Handler(BaseHTTPRequestHandler):
         def do_GET(self) -> None:
+            length = int(self.headers.get("Content-Length") or 0)
+            asked.append((self.command, self.path, self.rfile.read(length)))
             self.send_response(recorded.status)
             for name, value in headers.items():
                 self.send_header(name, value)
@@ -66,14 +76,17 @@ def replaying(recorded: Recorded) -> Iterator[str]:
             self.end_headers()
             self.wfile.write(body)
 
+        do_POST = do_DELETE = do_GET  # noqa: N815
+
         def log_message(self, *args: Any) -> None:
             return
 
+    asked: list[tuple[str, str, bytes]] = []
     server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:
-        yield f"http://127.0.0.1:{server.server_address[1]}"
+        yield Replay(f"http://127.0.0.1:{server.server_address[1]}", asked)
     finally:
         server.shutdown()
         server.server_close()

@@ -118,7 +118,7 @@ def test_a_recorded_not_found_answer_is_a_refusal_that_says_so() -> None:
     (missing,) = interactions("mastodon/status_missing.yaml")
     assert missing.status == 404
     with replaying(missing) as server:
-        collector = MastodonCollector(MastodonSettings(), {}, server)
+        collector = MastodonCollector(MastodonSettings(), {}, server.base)
         try:
             with pytest.raises(Rejected) as refused:
                 collector.fetch_new(
@@ -127,3 +127,5 @@ def test_a_recorded_not_found_answer_is_a_refusal_that_says_so() -> None:
         finally:
             collector.close()
     assert "not found (Record not found)" in str(refused.value) and refused.value.reason == "not found"
+    ((method, path, _),) = server.requests
+    assert method == "GET" and path.split("?")[0].endswith("/api/v1/accounts/0/statuses"), path

@@ -1,12 +1,18 @@
 """X's real answers (tests/recordings/twitter/, tweepy's cassettes) through the collector's parsing,
-every field of every post checked."""
+every field of every post checked, and a recorded create-tweet answer through the publisher over
+real HTTP."""
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime
 
+from socialbot.config import load_config
+from socialbot.dispatch.publishers import Publishers
 from socialbot.networks.twitter.collect import tweet_to_post
-from tests.recordings.cassettes import interactions
+from tests.conftest import ROOT
+from tests.recordings.cassettes import interactions, replaying
+from tests.test_config import SANDBOX_ENV
 
 
 def test_a_recorded_timeline_page_parses_into_posts_with_every_field() -> None:
@@ -28,3 +34,19 @@ def test_a_recorded_timeline_page_parses_into_posts_with_every_field() -> None:
     assert (first.link_url, first.media, first.repost_of) == (None, [], None)
     assert second.text.startswith("if you see an edited Tweet")
     assert page.body["meta"]["next_token"], "a next page is named (the first fetch reads one page)"
+
+
+def test_a_recorded_create_tweet_answer_is_read_by_the_publisher_over_http() -> None:
+    (created,) = interactions("twitter/create_tweet.yaml")
+    assert created.status == 201
+    with replaying(created) as server:
+        publishers = Publishers(load_config(ROOT / "feeds.toml", SANDBOX_ENV), SANDBOX_ENV, server.base)
+        try:
+            published = publishers.get("network-x").publish_part("Test Tweet", [], "key-1")
+        finally:
+            publishers.close()
+    assert published.external_id == "1456012973835788293"
+    assert published.permalink.endswith("/status/1456012973835788293")
+    ((method, path, body),) = server.requests
+    assert method == "POST" and path.endswith("/2/tweets")
+    assert json.loads(body) == {"text": "Test Tweet"}
