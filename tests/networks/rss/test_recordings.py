@@ -10,6 +10,7 @@ from tests.conftest import ROOT
 
 RECORDED = ROOT / "tests" / "recordings" / "rss"
 URL = "http://www.norm2782.com/feed/"
+ATOM = "http://www.norm2782.com/feed/atom/"
 
 
 def test_a_recorded_wordpress_feed_parses_with_every_field() -> None:
@@ -36,3 +37,20 @@ def test_a_recorded_wordpress_feed_parses_with_every_field() -> None:
     ]
     assert weeks.published_at == datetime(2009, 2, 15, 3, 29, 21, tzinfo=UTC)
     assert weeks.html is not None and "<script" not in weeks.html
+
+
+def test_the_same_blog_as_wordpress_atom_parses_to_the_same_post() -> None:
+    (atom,), warnings = parse_feed((RECORDED / "wordpress-atom10.xml").read_bytes(), {}, ATOM)
+    (rss, _), _ = parse_feed((RECORDED / "wordpress-rss2.xml").read_bytes(), {}, URL)
+    assert warnings == []
+    # Atom's published, not its later updated (2009-03-07), is when it was posted.
+    assert atom.published_at == datetime(2009, 3, 2, 8, 9, 33, tzinfo=UTC) == rss.published_at
+    assert atom.author == "norm2782" == rss.author
+    assert (atom.external_id, atom.permalink, atom.tags) == (rss.external_id, rss.permalink, rss.tags)
+    assert atom.text.startswith("Wth… reading books?\n\nBeing in New Zealand") and "[...]" not in atom.text
+    assert atom.media == []
+
+
+def test_an_rss_1_rdf_feed_without_items_is_an_empty_feed_not_an_error() -> None:
+    posts, warnings = parse_feed((RECORDED / "rss10-rdf.xml").read_bytes(), {}, "https://example.org/rdf")
+    assert (posts, warnings) == ([], [])
