@@ -75,6 +75,13 @@ def graph_error(page: str, exc: facebook.GraphAPIError, regain: int | None = Non
             f"{where}: the app requires appsecret_proof (code 100): set [network.facebook] app_secret_env "
             "to the environment variable that holds the app secret"
         )
+    if code == 100 and "permission" in message:
+        # Recorded (tests/recordings/facebook/error_permission.json): it cannot heal until the token
+        # or the app's access changes, so the source is parked, not retried with backoff.
+        return AuthFailed(
+            f"{where}: the token may not read this page (code 100): give it the pages_read_engagement "
+            f"permission or the app Page Public Content Access ({message})"
+        )
     if code in AUTH_CODES:
         return AuthFailed(f"{where}: the token was refused (code {code}): {message}; renew it")
     if code in RATE_CODES:

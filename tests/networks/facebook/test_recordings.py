@@ -7,6 +7,8 @@ import json
 from datetime import UTC, datetime
 from typing import Any
 
+import pytest
+
 from socialbot.networks.facebook.collect import next_page, page_post
 from tests.conftest import ROOT
 
@@ -55,3 +57,35 @@ def test_a_recorded_group_feed_leaves_out_the_post_with_nothing_to_show() -> Non
     }
     assert layla.published_at == datetime(2021, 3, 10, 4, 36, 5, tzinfo=UTC)
     assert next_page(page) is not None
+
+
+def test_a_recorded_missing_permission_error_parks_the_source_with_what_to_do() -> None:
+    from socialbot.networks.base import AuthFailed, SourceRef
+    from socialbot.networks.facebook import FacebookSettings
+    from socialbot.networks.facebook.collect import FacebookCollector
+    from tests.recordings.cassettes import Recorded, replaying
+
+    error = Recorded(
+        "GET",
+        "",
+        400,
+        {"Content-Type": ["application/json; charset=UTF-8"]},
+        recorded("error_permission.json"),
+    )
+    with replaying(error) as server:
+        collector = FacebookCollector(
+            FacebookSettings(), {"SOCIALBOT_FACEBOOK_READ_TOKEN": "token"}, server.base
+        )
+        try:
+            with pytest.raises(AuthFailed) as parked:
+                collector.fetch_new(SourceRef(1, "facebook", "somepage", None, None, None, None, {}, None))
+        finally:
+            collector.close()
+    message = str(parked.value)
+    assert (
+        "code 100" in message
+        and "pages_read_engagement" in message
+        and "Page Public Content Access" in message
+    )
+    ((method, path, _),) = server.requests
+    assert method == "GET" and "/somepage/posts" in path
