@@ -129,3 +129,48 @@ def test_a_recorded_not_found_answer_is_a_refusal_that_says_so() -> None:
     assert "not found (Record not found)" in str(refused.value) and refused.value.reason == "not found"
     ((method, path, _),) = server.requests
     assert method == "GET" and path.split("?")[0].endswith("/api/v1/accounts/0/statuses"), path
+
+
+# The recorded page's Link header (Mastodon.py's test_fetch_next_previous cassette).
+LINK = (
+    "<http://localhost:3000/api/v1/accounts/109440137734600341/statuses?limit=5&max_id=109440145478329198>; "
+    'rel="next", <http://localhost:3000/api/v1/accounts/109440137734600341/statuses?limit=5&min_id='
+    '109440145488560756>; rel="prev"'
+)
+
+
+def test_a_recorded_page_of_statuses_is_collected_over_http_with_every_field() -> None:
+    from socialbot.networks.mastodon.collect import MastodonCollector
+    from tests.recordings.cassettes import Recorded, replaying
+
+    page = recorded("statuses_page.json")
+    answer = Recorded(
+        "GET", "", 200, {"Content-Type": ["application/json; charset=utf-8"], "Link": [LINK]}, page
+    )
+    with replaying(answer) as server:
+        collector = MastodonCollector(MastodonSettings(), {}, server.base)
+        try:
+            fetched = collector.fetch_new(
+                SourceRef(
+                    1,
+                    "mastodon",
+                    "mastodonpy_test@mastodon.social",
+                    "109440137734600341",
+                    None,
+                    None,
+                    None,
+                    {},
+                    None,
+                )
+            )
+        finally:
+            collector.close()
+    assert [p.text for p in fetched.posts] == [f"Toot number {n}!" for n in (4, 3, 2, 1, 0)]
+    assert fetched.cursor == "109440145488560756", "the newest id, for the next round's min_id"
+    assert fetched.platform_id == "109440137734600341" and fetched.requests == 1
+    first = fetched.posts[0]
+    assert first.permalink == "http://localhost:3000/@mastodonpy_test/109440145488560756"
+    assert first.published_at == datetime(2022, 12, 1, 19, 48, 14, 981000, tzinfo=UTC)
+    assert all(
+        p.author == "mastodonpy_test" and p.media == [] and p.content_warning is None for p in fetched.posts
+    )
