@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import yaml
 
@@ -57,21 +58,24 @@ class Replay:
 
 
 @contextmanager
-def replaying(recorded: Recorded) -> Iterator[Replay]:
-    """A local HTTP server that answers every request with this recorded answer (status, headers,
-    body), so a client library meets the platform's own bytes over real HTTP; its base URL."""
-    body = (
-        json.dumps(recorded.body).encode() if not isinstance(recorded.body, str) else recorded.body.encode()
-    )
-    headers = {k: v[0] for k, v in recorded.headers.items() if k.lower() in ("content-type", "x-request-id")}
+def replaying(*recorded: Recorded) -> Iterator[Replay]:
+    """A local HTTP server that answers each request with the recorded answer whose request path it
+    ends with (the first one otherwise): status, headers, body. A client library thus meets the
+    platform's own bytes over real HTTP. Its base URL, and what was asked of it."""
+
+    def answer(path: str) -> Recorded:
+        return next((r for r in recorded if path.split("?")[0].endswith(urlsplit(r.uri).path)), recorded[0])
 
     class Handler(BaseHTTPRequestHandler):
         def do_GET(self) -> None:
             length = int(self.headers.get("Content-Length") or 0)
             asked.append((self.command, self.path, self.rfile.read(length)))
-            self.send_response(recorded.status)
-            for name, value in headers.items():
-                self.send_header(name, value)
+            found = answer(self.path)
+            body = found.body.encode() if isinstance(found.body, str) else json.dumps(found.body).encode()
+            self.send_response(found.status)
+            for name, values in found.headers.items():
+                if name.lower() in ("content-type", "x-request-id", "link"):
+                    self.send_header(name, values[0])
             self.send_header("Content-Length", str(len(body)))
             self.end_headers()
             self.wfile.write(body)

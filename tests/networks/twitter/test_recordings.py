@@ -50,3 +50,28 @@ def test_a_recorded_create_tweet_answer_is_read_by_the_publisher_over_http() -> 
     ((method, path, body),) = server.requests
     assert method == "POST" and path.endswith("/2/tweets")
     assert json.loads(body) == {"text": "Test Tweet"}
+
+
+def test_the_collector_reads_a_recorded_user_lookup_and_timeline_over_http() -> None:
+    from socialbot.networks.base import SourceRef
+    from socialbot.networks.twitter import TwitterSettings
+    from socialbot.networks.twitter.collect import TwitterCollector
+
+    (user,) = interactions("twitter/user_by_username.yaml")
+    (timeline,) = interactions("twitter/users_tweets.yaml")
+    assert user.body["data"]["id"] == "783214", "the same account as the recorded timeline"
+    with replaying(user, timeline) as server:
+        collector = TwitterCollector(TwitterSettings(), SANDBOX_ENV, server.base)
+        try:
+            fetched = collector.fetch_new(
+                SourceRef(1, "twitter", "Twitter", None, None, None, None, {}, None)
+            )
+        finally:
+            collector.close()
+    assert fetched.platform_id == "783214" and fetched.requests == 2
+    assert [p.external_id for p in fetched.posts] == ["1577730467436138524", "1565318587736285184"]
+    assert fetched.cursor == "1577730467436138524", "newest_id, for the next round's since_id"
+    assert [path.split("?")[0].rsplit("/2/", 1)[-1] for _, path, _ in server.requests] == [
+        "users/by/username/Twitter",
+        "users/783214/tweets",
+    ]
