@@ -128,16 +128,17 @@ def plan_request(
     try:
         file = CampaignFile.model_validate(body)
     except ValidationError as exc:
-        return None, problems + [_problem(issue_from_pydantic(e)) for e in exc.errors()]
+        return None, problems + [field_problem(issue_from_pydantic(e)) for e in exc.errors()]
     campaign, issues = plan_campaign(base_dir / f"{request.campaign}.toml", file, config, wording)
     campaign.from_file = False
-    return campaign, problems + [_problem(issue) for issue in issues]
+    return campaign, problems + [field_problem(issue) for issue in issues]
 
 
-def _problem(issue: ConfigIssue) -> Problem:
-    """A campaign issue's key path ("post", 0, "media", 1, "path") as a field name ("media[1].path")."""
-    path = issue.path[2:] if issue.path[:2] == ("post", 0) else issue.path
+def field_problem(issue: ConfigIssue, table: str = "post") -> Problem:
+    """A one-entry campaign's issue, its key path ("post", 0, "media", 1, "path") as a field name
+    ("media[1].path"); table is the entry's table ("post", or "event" for queue/event_compose.py)."""
+    path = issue.path[2:] if issue.path[:2] == (table, 0) else issue.path
     name = ""
     for part in path:
         name += f"[{part}]" if isinstance(part, int) else (f".{part}" if name else str(part))
-    return Problem(name or "post", issue.message)
+    return Problem(name or table, issue.message)

@@ -22,13 +22,13 @@ from sqlalchemy.orm import Session, selectinload
 from socialbot.access.roles import Action, Actor, authorize
 from socialbot.config import Config
 from socialbot.queue.campaign import Campaign, CampaignFile, plan_campaign
-from socialbot.queue.compose import GRACE, ComposeError, Problem
+from socialbot.queue.compose import GRACE, ComposeError, Problem, field_problem
 from socialbot.queue.errors import FilePostEdit
 from socialbot.queue.occurrences import local_to_utc
-from socialbot.queue.ops import KeyExists
-from socialbot.queue.sync import UNSENT, SyncResult, sync_campaign
-from socialbot.store import DeliveryState, Event, ScheduledPost
-from socialbot.tomlfile import ConfigIssue, issue_from_pydantic
+from socialbot.queue.ops import KeyExists, owning_file
+from socialbot.queue.sync import SyncResult, cancel_unsent, sync_campaign
+from socialbot.store import Event, ScheduledPost
+from socialbot.tomlfile import issue_from_pydantic
 
 
 @dataclass
@@ -77,10 +77,12 @@ def compose_event(request: EventRequest, config: Config, now: datetime) -> Campa
     try:
         file = CampaignFile.model_validate(body)
     except ValidationError as exc:
-        raise ComposeError(problems + [_problem(issue_from_pydantic(e)) for e in exc.errors()]) from exc
+        raise ComposeError(
+            problems + [field_problem(issue_from_pydantic(e), "event") for e in exc.errors()]
+        ) from exc
     campaign, issues = plan_campaign(Path(f"{request.campaign}.toml"), file, config)
     campaign.from_file = False
-    problems += [_problem(issue) for issue in issues]
+    problems += [field_problem(issue, "event") for issue in issues]
     if problems:
         raise ComposeError(problems)
     return campaign
@@ -95,11 +97,7 @@ def add_event(
     name, key = campaign.file.campaign, planned.table.key
     existing = session.scalar(select(Event).where(Event.campaign == name, Event.key == key))
     authorize(actor, Action.EDIT if existing is not None else Action.COMPOSE)
-    owned = session.scalar(
-        select(ScheduledPost.source_file)
-        .where(ScheduledPost.campaign == name, ScheduledPost.source_file.is_not(None))
-        .limit(1)
-    ) or session.scalar(
+    owned = owning_file(session, name) or session.scalar(
         select(Event.source_file).where(Event.campaign == name, Event.source_file.is_not(None)).limit(1)
     )
     if owned:
@@ -121,17 +119,5 @@ def add_event(
         .options(selectinload(ScheduledPost.deliveries))
     )
     for post in dropped:
-        for delivery in post.deliveries:
-            if delivery.state in UNSENT:
-                delivery.state = DeliveryState.CANCELLED
-                result.deliveries_cancelled += 1
+        result.deliveries_cancelled += cancel_unsent(post)
     return result
-
-
-def _problem(issue: ConfigIssue) -> Problem:
-    """An event campaign's key path ("event", 0, "announce", 1, "at") as a field name ("announce[1].at")."""
-    path = issue.path[2:] if issue.path[:2] == ("event", 0) else issue.path
-    name = ""
-    for part in path:
-        name += f"[{part}]" if isinstance(part, int) else (f".{part}" if name else str(part))
-    return Problem(name or "event", issue.message)

@@ -107,6 +107,15 @@ class KeyExists(QueueError):
     """A new post's key is taken by a post already queued."""
 
 
+def owning_file(session: Session, campaign: str) -> str | None:
+    """The campaign file whose posts make up this campaign, if one does (the file-or-web rule)."""
+    return session.scalar(
+        select(ScheduledPost.source_file)
+        .where(ScheduledPost.campaign == campaign, ScheduledPost.source_file.is_not(None))
+        .limit(1)
+    )
+
+
 def add_post(session: Session, campaign: Campaign, actor: Actor, replace: bool = False) -> SyncResult:
     """Queue a composed one-post campaign (queue/compose.py). A key already queued is changed only
     when replace is asked: its unsent deliveries follow the new post, sent ones are left alone."""
@@ -116,11 +125,7 @@ def add_post(session: Session, campaign: Campaign, actor: Actor, replace: bool =
         select(ScheduledPost).where(ScheduledPost.campaign == name, ScheduledPost.key == key)
     )
     authorize(actor, Action.EDIT if existing is not None else Action.COMPOSE)
-    owned = session.scalar(
-        select(ScheduledPost.source_file)
-        .where(ScheduledPost.campaign == name, ScheduledPost.source_file.is_not(None))
-        .limit(1)
-    )
+    owned = owning_file(session, name)
     if owned:
         raise FilePostEdit(
             f"queue: campaign {name!r} belongs to {owned}: add the post there, or use another campaign"

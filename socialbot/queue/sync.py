@@ -98,7 +98,7 @@ def sync_campaign(
         post = stored.pop(planned.table.key, None)
         if planned.cancelled:
             # A reminder of a cancelled event: what is unsent is cancelled, nothing new is made.
-            result.deliveries_cancelled += _cancel_unsent(post)
+            result.deliveries_cancelled += cancel_unsent(post)
             continue
         if post is None and not_before and all(d.due_at < not_before for d in planned.deliveries):
             result.past_examples += 1
@@ -127,14 +127,14 @@ def sync_campaign(
     for key, post in ({} if keep_others else stored).items():
         result.removed_posts.append(key)
         if prune:
-            result.deliveries_cancelled += _cancel_unsent(post)
+            result.deliveries_cancelled += cancel_unsent(post)
     result.removed_events = sync_events(session, campaign, actor, prune, now or datetime.now(UTC))
     record(session, actor, "schedule.sync", "campaign", name, file=str(campaign.path), **vars(result))
     session.flush()
     return result
 
 
-def _cancel_unsent(post: ScheduledPost | None) -> int:
+def cancel_unsent(post: ScheduledPost | None) -> int:
     """Cancel a post's unsent deliveries; how many."""
     cancelled = 0
     for delivery in post.deliveries if post is not None else []:
