@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
+import signal
 import subprocess
 import time
 from collections.abc import Iterator, Mapping
@@ -76,12 +78,18 @@ def wait_until_answering(
             time.sleep(0.02)
 
 
-def stop(process: subprocess.Popen[Any], timeout: float = 10.0) -> None:
-    """Ask the process to stop (SIGTERM); kill it if it has not within timeout."""
+def stop(process: subprocess.Popen[Any], timeout: float = 10.0, group: bool = False) -> None:
+    """Ask the process to stop (SIGTERM); kill it if it has not within timeout. With group (a process
+    started in a session of its own), the kill takes its whole group: a server's workers that were
+    still stopping would otherwise be left running, holding the output pipe that its caller reads
+    to the end (CI once waited 30 s for granian's worker after granian itself was killed)."""
     process.terminate()
     try:
         process.wait(timeout=timeout)
     except subprocess.TimeoutExpired:
+        if group:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(process.pid, signal.SIGKILL)
         process.kill()
         process.wait()
 

@@ -160,11 +160,15 @@ def create_app(
 
     @contextlib.asynccontextmanager
     async def lifespan(_: Starlette) -> AsyncIterator[None]:
-        site.cache.start_refresher()
-        events.cache.start_refresher()
+        caches = (site.cache, events.cache)
+        for cache in caches:
+            cache.start_refresher()
         yield
-        site.cache.stop_refresher()
-        events.cache.stop_refresher()
+        # Both told first, then waited for: stopping takes the slower one's time, not the sum.
+        for cache in caches:
+            cache.stop.set()
+        for cache in caches:
+            cache.stop_refresher()
 
     security = SecurityHeaders.fixed_headers(config.feed.privacy_mode, sandbox_url)
     app = FeedApp(site, security, routes=routes, middleware=middleware, lifespan=lifespan)

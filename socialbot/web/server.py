@@ -104,4 +104,4 @@ def running_web(
         yield process
     finally:
         if process is not None:
-            stop(process)
+            stop(process, group=True)
