@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import parse_qs, urlsplit
 
 import yaml
 
@@ -58,13 +58,23 @@ class Replay:
 
 
 @contextmanager
-def replaying(*recorded: Recorded) -> Iterator[Replay]:
+def replaying(*recorded: Recorded, by_query: bool = False) -> Iterator[Replay]:
     """A local HTTP server that answers each request with the recorded answer whose request path it
     ends with (the first one otherwise): status, headers, body. A client library thus meets the
-    platform's own bytes over real HTTP. Its base URL, and what was asked of it."""
+    platform's own bytes over real HTTP. Its base URL, and what was asked of it.
+
+    by_query: the request must also carry every query parameter of the recorded URI (for pages of
+    one path told apart by their query, such as Graph's time-based pages)."""
+
+    def matches(path: str, found: Recorded) -> bool:
+        wanted = urlsplit(found.uri)
+        if not path.split("?")[0].endswith(wanted.path):
+            return False
+        asked = parse_qs(urlsplit(path).query, keep_blank_values=True)
+        return not by_query or all(asked.get(k) == v for k, v in parse_qs(wanted.query).items())
 
     def answer(path: str) -> Recorded:
-        return next((r for r in recorded if path.split("?")[0].endswith(urlsplit(r.uri).path)), recorded[0])
+        return next((r for r in recorded if matches(path, r)), recorded[0])
 
     class Handler(BaseHTTPRequestHandler):
         def do_GET(self) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
@@ -32,6 +33,13 @@ from socialbot.networks.credentials import secrets_for
 from socialbot.networks.html import html_to_text
 from socialbot.networks.routing import route_session
 
+# How long an uploaded file may stay in processing before the part is retried.
+PROCESSING_WAIT = 60.0
+# The API level assumed, so that Mastodon.py never asks the server's version itself: it asks before
+# every upload, and an instance answer without a version it can read sent it into endless recursion
+# (found replaying a recorded upload). Mastodon 4.0 (2022) has every method socialbot calls.
+API_LEVEL = "4.0.0"
+
 
 class MastodonPublisher:
     """One Mastodon account, user@server."""
@@ -53,7 +61,10 @@ class MastodonPublisher:
             request_timeout=15,
             session=route_session(requests.Session(), sandbox_url),
             ratelimit_method="throw",
-            version_check_mode="none",
+            # "created": methods are checked against the level given (no request); "none" ignores
+            # it, and Mastodon.py then takes the server for 1.0 and uploads to the old /api/v1/media.
+            mastodon_version=API_LEVEL,
+            version_check_mode="created",
         )
 
     def close(self) -> None:
@@ -65,12 +76,7 @@ class MastodonPublisher:
     ) -> Published:
         """Post a status, images uploaded first; a retry with the same Idempotency-Key returns the first."""
         with mastodon_errors(self.handle):
-            media_ids = [
-                self.client.media_post(
-                    m.read(), mime_type=m.mime_type, description=m.alt, file_name=Path(m.path).name
-                )["id"]
-                for m in media
-            ]
+            media_ids = [self._upload(m) for m in media]
             status = self.client.status_post(
                 text,
                 in_reply_to_id=thread[-1] if thread else None,
@@ -78,6 +84,30 @@ class MastodonPublisher:
                 idempotency_key=idempotency_key,
             )
         return Published(str(status["id"]), str(status["url"]))
+
+    def _upload(self, media: Media) -> str:
+        """Upload one file and wait until the server has processed it.
+
+        POST /api/v2/media answers 202 with no url while the server still processes the file (videos,
+        larger images), and a status naming it then is refused (422); its GET answers the url once
+        it is done. Mastodon.py's own synchronous wait sleeps 5 s before each look.
+        """
+        attachment = self.client.media_post(
+            media.read(), mime_type=media.mime_type, description=media.alt, file_name=Path(media.path).name
+        )
+        deadline = time.monotonic() + PROCESSING_WAIT
+        pause = 0.2
+        while attachment.get("url") is None:
+            if time.monotonic() > deadline:
+                raise Transient(
+                    f"mastodon: {self.handle}: {Path(media.path).name} was still being processed "
+                    f"after {PROCESSING_WAIT:.0f} s"
+                )
+            attachment = self.client.media(attachment["id"])
+            if attachment.get("url") is None:
+                time.sleep(pause)
+                pause = min(pause * 2, 5.0)
+        return str(attachment["id"])
 
     def find_recent(self, text: str, since: datetime) -> Published | None:
         """Our status with this text since then."""
@@ -103,11 +133,19 @@ def mastodon_errors(handle: str) -> Iterator[None]:
     except MastodonRatelimitError as exc:
         raise RateLimited(f"{where}: rate limited", datetime.now(UTC) + timedelta(minutes=5)) from exc
     except MastodonUnauthorizedError as exc:
-        raise AuthFailed(f"{where}: the access token was refused") from exc
+        raise AuthFailed(f"{where}: the access token was refused ({api_error_text(exc)})") from exc
     except (MastodonNetworkError, MastodonServerError) as exc:
         raise Transient(f"{where}: {type(exc).__name__}: {exc}") from exc
     except MastodonAPIError as exc:
-        raise Rejected(f"{where}: {exc}", "api error") from exc
+        status = exc.args[1] if len(exc.args) > 1 else "?"
+        raise Rejected(f"{where}: refused ({status}): {api_error_text(exc)}", "api error") from exc
+
+
+def api_error_text(exc: MastodonAPIError) -> str:
+    """Mastodon's own words for a refusal ({"error": …}), as Mastodon.py passes them on."""
+    args = exc.args
+    # Mastodon.py raises (message, status code, reason, error text).
+    return str(args[3]) if len(args) > 3 and args[3] else str(args[2] if len(args) > 2 else exc)
 
 
 def make_publisher(

@@ -57,6 +57,9 @@ class MastodonSandbox:
         self.limits = RateLimits()
         self.idempotent: dict[tuple[str, str], tuple[float, dict[str, Any]]] = {}
         self.media_ids = itertools.count(110_000_000_000_000_000)
+        # Uploaded attachments by id; an id is processed once its GET has been answered.
+        self.attachments: dict[str, dict[str, Any]] = {}
+        self.processed: set[str] = set()
 
     def routes(self) -> dict[str, list[BaseRoute]]:
         """The same API for mastodon.social and for every other server under /web/HOST."""
@@ -71,6 +74,7 @@ class MastodonSandbox:
                 Route(f"{prefix}/v1/instance", self.instance),
                 Route(f"{prefix}/v2/instance", self.instance),
                 Route(f"{prefix}/v2/media", self.upload_media, methods=["POST"]),
+                Route(f"{prefix}/v1/media/{{id}}", self.media),
             ]
 
         # Other servers' API is mounted at /web/HOST/api, ahead of the websites' catch-all.
@@ -186,7 +190,9 @@ class MastodonSandbox:
         return json_response(status_json(post, self._server(request)))
 
     async def upload_media(self, request: Request) -> Response:
-        """POST /api/v2/media: an image (multipart "file") and its description; processed at once."""
+        """POST /api/v2/media: an image (multipart "file") and its description. Answered as Mastodon
+        answers a file it processes in the background: 202 without a url, until GET /api/v1/media/:id
+        has seen it processed; a status naming it before then is refused."""
         account, refusal = self._user(request)
         if refusal or account is None:
             return refusal or api_error("The access token is invalid", 401)
@@ -198,17 +204,27 @@ class MastodonSandbox:
         media_id = str(next(self.media_ids))
         self.world.record_media("mastodon", media_id, len(data), upload.content_type or "image/png")
         host = self._server(request)
-        return json_response(
-            {
-                "id": media_id,
-                "type": "image",
-                "url": f"https://{host}/media/sandbox{media_id}.png",
-                "preview_url": f"https://{host}/media/sandbox{media_id}_small.png",
-                "description": str(form.get("description") or ""),
-                "meta": {},
-                "blurhash": None,
-            }
-        )
+        self.attachments[media_id] = {
+            "id": media_id,
+            "type": "image",
+            "url": f"https://{host}/media/sandbox{media_id}.png",
+            "preview_url": f"https://{host}/media/sandbox{media_id}_small.png",
+            "description": str(form.get("description") or ""),
+            "meta": {},
+            "blurhash": None,
+        }
+        return json_response(self.attachments[media_id] | {"url": None}, 202)
+
+    async def media(self, request: Request) -> Response:
+        """GET /api/v1/media/:id: the attachment, processed from now on."""
+        account, refusal = self._user(request)
+        if refusal or account is None:
+            return refusal or api_error("The access token is invalid", 401)
+        media_id = request.path_params["id"]
+        if media_id not in self.attachments:
+            return api_error("Record not found", 404)
+        self.processed.add(media_id)
+        return json_response(self.attachments[media_id])
 
     async def post_status(self, request: Request) -> Response:
         account, refusal = self._user(request)
@@ -230,6 +246,10 @@ class MastodonSandbox:
             return api_error("Validation failed: Text can't be blank", 422, headers)
         if counted_length(text) > MAX_CHARS:
             return api_error(f"Validation failed: Text character limit of {MAX_CHARS} exceeded", 422, headers)
+        if any(m in self.attachments and m not in self.processed for m in media_ids):
+            return api_error(
+                "Cannot attach files that have not finished processing. Try again in a moment!", 422, headers
+            )
         reply_id = form.get("in_reply_to_id")
         parent = self.world.post("mastodon", str(reply_id)) if reply_id else None
         if reply_id and parent is None:

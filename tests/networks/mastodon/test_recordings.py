@@ -174,3 +174,126 @@ def test_a_recorded_page_of_statuses_is_collected_over_http_with_every_field() -
     assert all(
         p.author == "mastodonpy_test" and p.media == [] and p.content_warning is None for p in fetched.posts
     )
+
+
+def test_a_recorded_status_behind_a_content_warning_keeps_its_warning() -> None:
+    from tests.recordings.cassettes import interactions
+
+    (posted,) = interactions("mastodon/status_post_cw_public.yaml")
+    post = status_post(posted.body)
+    assert post.content_warning == "Content warning", "spoiler_text was dropped"
+    assert post.text == "Toot!" and post.html == "<p>Toot!</p>"
+    assert (post.external_id, post.author) == ("109440146826798591", "mastodonpy_test")
+    assert post.permalink == "http://localhost:3000/@mastodonpy_test/109440146826798591"
+    assert post.published_at == datetime(2022, 12, 1, 19, 48, 35, 400000, tzinfo=UTC)
+    assert (post.link_url, post.media, post.repost_of) == (None, [], None)
+
+
+def test_a_recorded_followers_only_status_never_enters_the_feed_over_http() -> None:
+    from tests.recordings.cassettes import Recorded, interactions, replaying
+
+    (public,) = interactions("mastodon/status_post_cw_public.yaml")
+    (private,) = interactions("mastodon/status_post_cw_private.yaml")
+    assert private.body["visibility"] == "private"
+    page = Recorded("GET", "", 200, {"Content-Type": ["application/json"]}, [public.body, private.body])
+    with replaying(page) as server:
+        collector = MastodonCollector(MastodonSettings(), {}, server.base)
+        try:
+            fetched = collector.fetch_new(
+                SourceRef(
+                    1,
+                    "mastodon",
+                    "mastodonpy_test@mastodon.social",
+                    "109440137734600341",
+                    "1",
+                    None,
+                    None,
+                    {},
+                    None,
+                )
+            )
+        finally:
+            collector.close()
+    assert [(p.external_id, p.content_warning) for p in fetched.posts] == [
+        ("109440146826798591", "Content warning")
+    ]
+    assert fetched.cursor == "109440146826798591"
+
+
+def test_a_recorded_video_status_shows_its_still_with_its_description() -> None:
+    from tests.recordings.cassettes import interactions
+
+    *_, posted = interactions("mastodon/media_post.yaml")
+    post = status_post(posted.body)
+    assert post.text == "LOL check this out"
+    assert post.media == [
+        {
+            "type": "video",
+            "url": "http://localhost:3000/system/media_attachments/thumbnails/109/440/142/752/741/838/"
+            "original/46c997b7e7647e64.jpg",
+            "alt": "me when a cat",
+        }
+    ], "the still, not the MP4, in an <img>"
+    assert post.published_at == datetime(2022, 12, 1, 19, 47, 43, 294000, tzinfo=UTC)
+
+
+SERVER = "/web/mastodon.placeholder.invalid"
+
+
+def mastodon_publisher(base: str) -> Any:
+    from socialbot.config import load_config
+    from socialbot.dispatch.publishers import Publishers
+    from tests.test_config import SANDBOX_ENV
+
+    return Publishers(load_config(ROOT / "feeds.toml", SANDBOX_ENV), SANDBOX_ENV, base)
+
+
+def test_the_publisher_waits_for_a_recorded_upload_still_being_processed(tmp_path: Any) -> None:
+    from socialbot.networks.base import Media
+    from tests.recordings.cassettes import interactions, replaying
+
+    uploaded, looked, posted = interactions("mastodon/media_post.yaml")
+    assert uploaded.status == 202 and uploaded.body["url"] is None, "accepted, still processing"
+    image = tmp_path / "cat.png"
+    image.write_bytes(b"\x89PNG\r\n\x1a\n")
+    with replaying(uploaded, looked, posted) as server:
+        publishers = mastodon_publisher(server.base)
+        try:
+            published = publishers.get("network-mastodon").publish_part(
+                "LOL check this out", [], "key-1", [Media(str(image), "image/png", "me when a cat")]
+            )
+        finally:
+            publishers.close()
+    assert published.external_id == "109440143411921697"
+    assert published.permalink == "http://localhost:3000/@mastodonpy_test/109440143411921697"
+    # The account's server is not mastodon.social, so its requests reach the sandbox under /web/HOST.
+    asked = [(method, path.split("?")[0].removeprefix(SERVER)) for method, path, _ in server.requests]
+    assert asked == [
+        ("POST", "/api/v2/media"),
+        ("GET", "/api/v1/media/109440142752741838"),
+        ("POST", "/api/v1/statuses"),
+    ], "the status names the file only once it is processed, and asks no version first"
+    assert b"media_ids%5B%5D=109440142752741838" in server.requests[-1][2]
+
+
+def test_a_recorded_invalid_token_answer_is_an_auth_failure_in_mastodons_words() -> None:
+    from socialbot.networks.base import AuthFailed
+    from tests.recordings.cassettes import interactions, replaying
+
+    (refused,) = interactions("mastodon/home_tl_unauthorized.yaml")
+    assert refused.status == 401
+    with replaying(refused) as server:
+        publishers = mastodon_publisher(server.base)
+        collector = MastodonCollector(MastodonSettings(), {}, server.base)
+        try:
+            with pytest.raises(AuthFailed) as posting:
+                publishers.get("network-mastodon").publish_part("Toot!", [], "key-1")
+            with pytest.raises(AuthFailed) as reading:
+                collector.fetch_new(
+                    SourceRef(1, "mastodon", "a@mastodon.social", "1", None, None, None, {}, None)
+                )
+        finally:
+            publishers.close()
+            collector.close()
+    assert "The access token is invalid" in str(posting.value)
+    assert "refused (401): The access token is invalid" in str(reading.value)

@@ -58,3 +58,26 @@ def test_500_characters_with_urls_counted_as_23(sandbox: str, api: Any) -> None:
     client.status_post("x" * (500 - 23 - 1 - 6) + uuid.uuid4().hex[:6] + " " + long_url)
     with pytest.raises(MastodonAPIError, match="character limit of 500"):
         client.status_post("x" * 501)
+
+
+def test_an_upload_is_processed_in_the_background_as_mastodon_does(sandbox: str, api: Any) -> None:
+    # Mastodon answers 202 without a url while it processes a file; a status naming it too soon is
+    # refused (422), and GET /api/v1/media/:id gives the url once processed.
+    client = api("https://mastodon.social")
+    session = client.session
+    headers = {"Authorization": f"Bearer {SANDBOX_ENV['SOCIALBOT_MASTODON_ACCESS_TOKEN']}"}
+    uploaded = session.post(
+        "https://mastodon.social/api/v2/media",
+        headers=headers,
+        files={"file": ("a.png", b"\x89PNG\r\n\x1a\n", "image/png")},
+        data={"description": "A rally"},
+    )
+    assert uploaded.status_code == 202 and uploaded.json()["url"] is None
+    media_id = uploaded.json()["id"]
+    with pytest.raises(MastodonAPIError, match="not finished processing"):
+        client.status_post(f"Too soon {uuid.uuid4().hex[:6]}", media_ids=[media_id])
+    looked = session.get(f"https://mastodon.social/api/v1/media/{media_id}", headers=headers)
+    assert looked.status_code == 200 and looked.json()["url"].endswith(".png")
+    assert looked.json()["description"] == "A rally"
+    posted = client.status_post(f"Now {uuid.uuid4().hex[:6]}", media_ids=[media_id])
+    assert posted["id"]
