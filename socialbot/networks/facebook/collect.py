@@ -89,7 +89,10 @@ class FacebookCollector:
                 if not source.cursor or following is None:
                     break
                 args = following
-        posts = [post for item in items if (post := page_post(item, source.locator)) is not None]
+        # A time-based page's next link ends (until) at its last post's time, so that post can come
+        # again at the top of the next page: each post is kept once.
+        unique = {item.get("id"): item for item in reversed(items)}
+        posts = [post for item in reversed(unique.values()) if (post := page_post(item, source.locator))]
         newest = max((p.published_at for p in posts), default=None)
         cursor = str(int(newest.timestamp())) if newest else source.cursor
         return Fetched(posts, cursor=cursor, requests=pages)

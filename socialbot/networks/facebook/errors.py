@@ -70,10 +70,12 @@ def graph_error(page: str, exc: facebook.GraphAPIError, regain: int | None = Non
     code = getattr(exc, "code", None)
     where = f"facebook: {page}"
     message = str(exc.message if hasattr(exc, "message") else exc)
-    if code == 100 and "appsecret_proof" in message:
+    if code == 100 and any(words in message.lower() for words in ("appsecret_proof", "app secret proof")):
+        # Graph says it both ways; recorded: "(#100) Pages Public Content Access requires either app
+        # secret proof or an app token" (tests/recordings/facebook/error_app_secret_proof.json).
         return AuthFailed(
             f"{where}: the app requires appsecret_proof (code 100): set [network.facebook] app_secret_env "
-            "to the environment variable that holds the app secret"
+            f"to the environment variable that holds the app secret ({message})"
         )
     if code == 100 and "permission" in message:
         # Recorded (tests/recordings/facebook/error_permission.json): it cannot heal until the token

@@ -89,3 +89,59 @@ def test_a_recorded_missing_permission_error_parks_the_source_with_what_to_do() 
     )
     ((method, path, _),) = server.requests
     assert method == "GET" and "/somepage/posts" in path
+
+
+def test_app_secret_proof_error_in_graphs_recorded_words_parks_the_source_with_that_reason() -> None:
+    # Graph writes "app secret proof" here, not "appsecret_proof": the source was not parked with
+    # the advice (python-facebook's recorded testdata/error.json).
+    from socialbot.networks.base import AuthFailed, SourceRef
+    from socialbot.networks.facebook import FacebookSettings
+    from socialbot.networks.facebook.collect import FacebookCollector
+    from tests.recordings.cassettes import Recorded, replaying
+
+    body = recorded("error_app_secret_proof.json")
+    error = Recorded("GET", "", 400, {"Content-Type": ["application/json; charset=UTF-8"]}, body)
+    with replaying(error) as server:
+        collector = FacebookCollector(
+            FacebookSettings(), {"SOCIALBOT_FACEBOOK_READ_TOKEN": "token"}, server.base
+        )
+        try:
+            with pytest.raises(AuthFailed) as parked:
+                collector.fetch_new(SourceRef(1, "facebook", "4", None, None, None, None, {}, None))
+        finally:
+            collector.close()
+    message = str(parked.value)
+    assert (
+        "requires appsecret_proof (code 100)" in message
+        and "set [network.facebook] app_secret_env" in message
+    )
+    assert "requires either app secret proof or an app token" in message, "Graph's own words kept"
+
+
+def test_two_recorded_time_based_pages_are_followed_over_http_and_each_post_kept_once() -> None:
+    from socialbot.networks.base import SourceRef
+    from socialbot.networks.facebook import FacebookSettings
+    from socialbot.networks.facebook.collect import FacebookCollector
+    from tests.recordings.cassettes import Recorded, replaying
+
+    json_type = {"Content-Type": ["application/json; charset=UTF-8"]}
+    first = Recorded("GET", "/4/posts", 200, json_type, recorded("page_posts.json"))
+    second = Recorded("GET", "/4/posts?until=1624385168", 200, json_type, recorded("page_posts_p2.json"))
+    with replaying(second, first, by_query=True) as server:
+        collector = FacebookCollector(
+            FacebookSettings(), {"SOCIALBOT_FACEBOOK_READ_TOKEN": "token"}, server.base
+        )
+        try:
+            fetched = collector.fetch_new(
+                SourceRef(1, "facebook", "4", None, "1623000000", None, None, {}, None)
+            )
+        finally:
+            collector.close()
+    assert fetched.requests == 2, "page 1's next link followed; page 2 has none, so it is the last"
+    (_, page_one, _), (_, page_two, _) = server.requests
+    assert "until" not in page_one and "since=1623000001" in page_one
+    assert "until=1624385168" in page_two and "since=1623000001" in page_two, "the request's since kept"
+    # python-facebook's page 2 repeats page 1's posts: every post is kept once, newest first.
+    ids = [p.external_id for p in fetched.posts]
+    assert len(ids) == len(set(ids)) == 5 and ids[0] == "4_10113477241177441"
+    assert fetched.cursor == "1625428258", "the newest post's time, 2021-07-04T19:50:58Z"
