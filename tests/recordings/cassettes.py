@@ -27,6 +27,8 @@ class Recorded:
     status: int
     headers: dict[str, list[str]]
     body: Any
+    # The request's own body as recorded (bytes for a binary one), when the cassette kept it.
+    request_body: bytes | str | None = None
 
 
 def interactions(name: str) -> list[Recorded]:
@@ -44,7 +46,14 @@ def interactions(name: str) -> list[Recorded]:
         except ValueError:
             body = text
         found.append(
-            Recorded(request["method"], request["uri"], response["status"]["code"], response["headers"], body)
+            Recorded(
+                request["method"],
+                request["uri"],
+                response["status"]["code"],
+                response["headers"],
+                body,
+                request.get("body"),
+            )
         )
     return found
 

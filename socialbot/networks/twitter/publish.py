@@ -31,9 +31,6 @@ class TwitterPublisher:
         self.oauth = tweepy.OAuth1UserHandler(
             secret["api_key"], secret["api_secret"], secret["access_token"], secret["access_token_secret"]
         )
-        self.oauth = tweepy.OAuth1UserHandler(
-            secret["api_key"], secret["api_secret"], secret["access_token"], secret["access_token_secret"]
-        )
         self.client = tweepy.Client(
             consumer_key=secret["api_key"],
             consumer_secret=secret["api_secret"],

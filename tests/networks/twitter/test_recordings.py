@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 from datetime import UTC, datetime
+from typing import Any
 
 from socialbot.config import load_config
 from socialbot.dispatch.publishers import Publishers
@@ -75,3 +76,63 @@ def test_the_collector_reads_a_recorded_user_lookup_and_timeline_over_http() -> 
         "users/by/username/Twitter",
         "users/783214/tweets",
     ]
+
+
+def recorded_upload_parts(body: bytes) -> dict[str, tuple[str | None, bytes]]:
+    """A multipart/form-data body's parts by name: (filename, content)."""
+    from email.parser import BytesParser
+    from email.policy import HTTP
+
+    boundary = body.split(b"\r\n", 1)[0][2:]
+    head = b"Content-Type: multipart/form-data; boundary=" + boundary + b"\r\n\r\n"
+    message = BytesParser(policy=HTTP).parsebytes(head + body)
+    return {
+        str(part.get_param("name", header="content-disposition")): (
+            part.get_filename(),
+            part.get_payload(decode=True) or b"",
+        )
+        for part in message.iter_parts()
+    }
+
+
+def test_the_image_of_tweepys_recorded_upload_is_sent_as_it_was_recorded(tmp_path: Any) -> None:
+    # tweepy's only recorded upload is to the retired v1.1 host (upload.twitter.com), which socialbot
+    # no longer calls: its real request is what is checked here. The image it sent (tweepy's
+    # banner.png) passes socialbot's checks with the size X recorded for it, and socialbot's own
+    # upload to /2/media/upload carries it as the same "media" part, with media_category added.
+    from socialbot.networks.base import Media
+    from socialbot.queue.media import read_image
+    from tests.recordings.cassettes import Recorded
+
+    (upload,) = interactions("twitter/media_upload_png.yaml")
+    assert isinstance(upload.request_body, bytes) and upload.uri.endswith("/1.1/media/upload.json")
+    filename, png = recorded_upload_parts(upload.request_body)["media"]
+    image = tmp_path / str(filename)
+    image.write_bytes(png)
+    checked, problem = read_image(image)
+    assert problem is None and checked is not None
+    assert (checked.format, checked.width, checked.height) == ("PNG", 1252, 626)
+    assert (upload.body["image"]["w"], upload.body["image"]["h"], upload.body["size"]) == (
+        1252,
+        626,
+        len(png),
+    )
+
+    # The v2 answer as X's reference documents it ({"data": {"id", "media_key", …}}): not recorded.
+    answer = {"data": {"id": "1349010955083132928", "media_key": "3_1349010955083132928", "size": 3844}}
+    uploaded = Recorded("POST", "/2/media/upload", 200, {"Content-Type": ["application/json"]}, answer)
+    (created,) = interactions("twitter/create_tweet.yaml")
+    with replaying(uploaded, created) as server:
+        publishers = Publishers(load_config(ROOT / "feeds.toml", SANDBOX_ENV), SANDBOX_ENV, server.base)
+        try:
+            publishers.get("network-x").publish_part(
+                "Test Tweet", [], "key-1", [Media(str(image), "image/png", "")]
+            )
+        finally:
+            publishers.close()
+    (_, upload_path, sent), (_, tweet_path, tweet) = server.requests
+    assert upload_path.endswith("/2/media/upload") and tweet_path.endswith("/2/tweets")
+    parts = recorded_upload_parts(sent)
+    assert parts["media"] == ("banner.png", png), "the same part tweepy recorded: name, filename, bytes"
+    assert parts["media_category"] == (None, b"tweet_image")
+    assert json.loads(tweet) == {"text": "Test Tweet", "media": {"media_ids": ["1349010955083132928"]}}
