@@ -34,7 +34,11 @@ TWEET_FIELDS = [
     "conversation_id", "author_id", "note_tweet",
 ]  # fmt: skip
 # A retweet's own text is a cut "RT @x: …"; the original, with its media, comes in includes.tweets.
-EXPANSIONS = ["attachments.media_keys", "referenced_tweets.id", "referenced_tweets.id.attachments.media_keys"]
+# Its author is the original's, in includes.users.
+EXPANSIONS = [
+    "attachments.media_keys", "referenced_tweets.id", "referenced_tweets.id.attachments.media_keys",
+    "referenced_tweets.id.author_id",
+]  # fmt: skip
 MEDIA_FIELDS = ["url", "preview_image_url", "width", "height", "alt_text", "type"]
 MAX_PAGES = 10
 
@@ -99,6 +103,7 @@ class TwitterCollector:
         tweets: list[dict[str, Any]] = []
         media: dict[str, Any] = {}
         originals: dict[str, Any] = {}
+        users: dict[str, Any] = {}
         newest, token, pages = None, None, 0
         while pages < MAX_PAGES:
             page: dict[str, Any] = self._client().get_users_tweets(
@@ -117,13 +122,14 @@ class TwitterCollector:
             includes = page.get("includes") or {}
             media |= {m["media_key"]: m for m in includes.get("media", [])}
             originals |= {t["id"]: t for t in includes.get("tweets", [])}
+            users |= {u["id"]: u for u in includes.get("users", [])}
             meta = page.get("meta") or {}
             newest = newest or meta.get("newest_id")
             token = meta.get("next_token")
             # Without since_id this is the first fetch: one page, never the whole history.
             if not token or not since_id:
                 break
-        return tweets, {"media": media, "tweets": originals}, newest, pages
+        return tweets, {"media": media, "tweets": originals, "users": users}, newest, pages
 
 
 def tweet_to_post(tweet: dict[str, Any], includes: dict[str, Any], handle: str) -> Post:
@@ -161,13 +167,18 @@ def tweet_to_post(tweet: dict[str, Any], includes: dict[str, Any], handle: str) 
                     "alt": item.get("alt_text", ""),
                 }
             )
+    # A retweet is by its original's author (as Mastodon boosts and Bluesky reposts are).
+    author = (includes.get("users") or {}).get(shown.get("author_id")) if repost else None
     return Post(
         network="twitter",
         external_id=tweet["id"],
         text=text,
-        author=f"@{handle}",
+        author=f"@{author['username']}" if author else f"@{handle}",
         published_at=created_at(tweet),
-        permalink=f"https://x.com/{handle}/status/{tweet['id']}",
+        # A retweet links to its original, as "View on X" should.
+        permalink=f"https://x.com/{author['username']}/status/{repost}"
+        if author
+        else f"https://x.com/{handle}/status/{tweet['id']}",
         link_url=canonical_url(links[0]) if links else None,
         media=media,
         repost_of=repost,

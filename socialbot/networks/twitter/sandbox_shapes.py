@@ -39,6 +39,8 @@ def select_tweets(posts: list[SandboxPost], q: Any) -> list[SandboxPost]:
             continue
         if "replies" in exclude and post.reply_to is not None:
             continue
+        if "retweets" in exclude and is_retweet(post):
+            continue
         if q.get("start_time") and x_time(post.created_at) < q["start_time"].replace("Z", ".000Z")[:24]:
             continue
         if q.get("end_time") and x_time(post.created_at) > q["end_time"].replace("Z", ".000Z")[:24]:
@@ -47,19 +49,71 @@ def select_tweets(posts: list[SandboxPost], q: Any) -> list[SandboxPost]:
     return chosen[:3200]
 
 
+# The account whose posts the seeded retweets share.
+RETWEETED = {"id": "1500000000000000001", "name": "Union Comrade", "username": "union_comrade"}
+
+
+def is_retweet(post: SandboxPost) -> bool:
+    """Whether the timeline shows this seeded post as a retweet of another account's post (every
+    eleventh seeded one; never one of ours), as real accounts' timelines have them."""
+    return not post.published and post.seq % 11 == 6
+
+
+def original_id(post: SandboxPost) -> str:
+    """The retweeted original's id: a snowflake a day older than the retweet's."""
+    return str(int(post.id) - (86_400_000 << 22))
+
+
+def timeline_tweet(post: SandboxPost, q: Any) -> dict[str, Any]:
+    """A post as a timeline lists it; a retweet as X gives one: its own text a cut "RT @x: …", no
+    media of its own, the original named in referenced_tweets (and given whole in includes.tweets)."""
+    if not is_retweet(post):
+        return tweet_json(post, q)
+    original = tweet_json(post, q)
+    text = cut_text(f"RT @{RETWEETED['username']}: " + original.get("note_tweet", original)["text"])
+    retweet = {k: v for k, v in original.items() if k in ("created_at", "author_id", "conversation_id")}
+    return retweet | {
+        "id": post.id,
+        "text": text,
+        "edit_history_tweet_ids": [post.id],
+        "referenced_tweets": [{"type": "retweeted", "id": original_id(post)}],
+    }
+
+
+def original_tweet(post: SandboxPost, q: Any) -> dict[str, Any]:
+    """The includes.tweets entry of a retweet: the original, with its media and author."""
+    original = tweet_json(post, q) | {"id": original_id(post), "edit_history_tweet_ids": [original_id(post)]}
+    original.pop("referenced_tweets", None)
+    if "author_id" in original:
+        original["author_id"] = RETWEETED["id"]
+    return original
+
+
 def render_timeline(page: list[SandboxPost], q: Any, account: SandboxAccount) -> dict[str, Any]:
     """data, includes and meta as X returns them for a page of posts."""
     expansions = set(q.get("expansions", "").split(","))
-    body: dict[str, Any] = {"data": [tweet_json(p, q) for p in page], "meta": {"result_count": len(page)}}
+    body: dict[str, Any] = {"data": [timeline_tweet(p, q) for p in page], "meta": {"result_count": len(page)}}
     if page:
         body["meta"] |= {"newest_id": page[0].id, "oldest_id": page[-1].id}
     includes: dict[str, Any] = {}
+    retweets = [p for p in page if is_retweet(p)]
     if "attachments.media_keys" in expansions:
-        media = [media_json(p, q) for p in page if p.image]
+        # A retweet's media come with its original, when referenced tweets' media are asked for.
+        shown = [
+            p
+            for p in page
+            if not is_retweet(p) or "referenced_tweets.id.attachments.media_keys" in expansions
+        ]
+        media = [media_json(p, q) for p in shown if p.image]
         if media:
             includes["media"] = media
-    if "author_id" in expansions and page:
-        includes["users"] = [user_json(account)]
+    if "referenced_tweets.id" in expansions and retweets:
+        includes["tweets"] = [original_tweet(p, q) for p in retweets]
+    users = [user_json(account)] if "author_id" in expansions and page else []
+    if "referenced_tweets.id.author_id" in expansions and retweets:
+        users.append(dict(RETWEETED))
+    if users:
+        includes["users"] = users
     if includes:
         body["includes"] = includes
     return body

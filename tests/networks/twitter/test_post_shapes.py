@@ -82,3 +82,35 @@ def test_the_sandbox_cuts_a_long_post_and_gives_it_whole_in_note_tweet() -> None
     whole = tweet_json(post, {"tweet.fields": "created_at,note_tweet,entities"})
     assert whole["note_tweet"]["text"].endswith("Check your inbox &amp; vote."), "escaped, as X gives it"
     assert tweet_to_post(whole, {"media": {}}, "LabourLeftAll").text == LONG + " Check your inbox & vote."
+
+
+def test_a_retweet_is_by_its_originals_author_and_links_to_the_original() -> None:
+    retweet = tweet("RT @union_comrade: Strike today…", referenced_tweets=[{"type": "retweeted", "id": "2"}])
+    original = {"id": "2", "text": "Strike today & tomorrow", "author_id": "77"}
+    users = {"77": {"id": "77", "name": "Union Comrade", "username": "union_comrade"}}
+    post = tweet_to_post(retweet, {"media": {}, "tweets": {"2": original}, "users": users}, "redflag")
+    assert post.author == "@union_comrade" and post.text == "Strike today & tomorrow"
+    assert post.permalink == "https://x.com/union_comrade/status/2" and post.external_id == "1"
+
+
+def test_the_sandbox_history_has_retweets_collected_as_their_originals(sandbox: str) -> None:
+    from socialbot.networks.base import SourceRef
+    from socialbot.networks.twitter import TwitterSettings
+    from socialbot.networks.twitter.collect import TwitterCollector
+
+    collector = TwitterCollector(TwitterSettings(), {"SOCIALBOT_X_BEARER_TOKEN": "sandbox-bearer"}, sandbox)
+    try:
+        shared = collector.fetch_new(
+            SourceRef(1, "twitter", "ph_lla", options={"include_reposts": True})
+        )
+        own = collector.fetch_new(SourceRef(2, "twitter", "ph_lla"))
+    finally:
+        collector.close()
+    retweets = [p for p in shared.posts if p.repost_of]
+    assert retweets, "the seeded timeline has retweets"
+    assert all(
+        p.author == "@union_comrade" and not p.text.startswith("RT @") and "&amp;" not in p.text
+        for p in retweets
+    )
+    assert all(p.permalink == f"https://x.com/union_comrade/status/{p.repost_of}" for p in retweets)
+    assert own.posts and not any(p.repost_of for p in own.posts), "asked without reposts, X leaves them out"
