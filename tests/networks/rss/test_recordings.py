@@ -54,3 +54,24 @@ def test_the_same_blog_as_wordpress_atom_parses_to_the_same_post() -> None:
 def test_an_rss_1_rdf_feed_without_items_is_an_empty_feed_not_an_error() -> None:
     posts, warnings = parse_feed((RECORDED / "rss10-rdf.xml").read_bytes(), {}, "https://example.org/rdf")
     assert (posts, warnings) == ([], [])
+
+
+def test_the_recorded_wordpress_feed_is_fetched_over_http_and_parsed_once() -> None:
+    from socialbot.networks.base import SourceRef
+    from socialbot.networks.rss import RssSettings
+    from socialbot.networks.rss.collect import RssCollector
+    from tests.recordings.cassettes import Recorded, replaying
+
+    body = (RECORDED / "wordpress-rss2.xml").read_text()
+    answer = Recorded("GET", "/feed/", 200, {"Content-Type": ["application/rss+xml; charset=UTF-8"]}, body)
+    with replaying(answer) as server:
+        collector = RssCollector(RssSettings(), server.base)
+        first = collector.fetch_new(SourceRef(1, "rss", URL))
+        again = collector.fetch_new(SourceRef(1, "rss", URL, content_digest=first.content_digest))
+    assert [p.permalink for p in first.posts] == [
+        "http://www.norm2782.com/2009/03/wth-reading-books/",
+        "http://www.norm2782.com/2009/02/my-first-few-weeks-in-new-zealand/",
+    ]
+    assert first.posts[0].author == "norm2782" and first.posts[1].media[0]["alt"] == "SF Airport"
+    assert again.not_modified and again.posts == [], "the same bytes are not parsed again"
+    assert [path for _, path, _ in server.requests] == ["/web/www.norm2782.com/feed/"] * 2
