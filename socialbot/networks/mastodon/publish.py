@@ -75,7 +75,7 @@ class MastodonPublisher:
         self, text: str, thread: list[str], idempotency_key: str, media: Sequence[Media] = ()
     ) -> Published:
         """Post a status, images uploaded first; a retry with the same Idempotency-Key returns the first."""
-        with mastodon_errors(self.handle):
+        with mastodon_errors(self.handle, self.client):
             media_ids = [self._upload(m) for m in media]
             status = self.client.status_post(
                 text,
@@ -111,7 +111,7 @@ class MastodonPublisher:
 
     def find_recent(self, text: str, since: datetime) -> Published | None:
         """Our status with this text since then."""
-        with mastodon_errors(self.handle):
+        with mastodon_errors(self.handle, self.client):
             me = self.client.account_verify_credentials()
             statuses = self.client.account_statuses(me["id"], limit=40)
         for status in statuses:
@@ -125,13 +125,17 @@ class MastodonPublisher:
 
 
 @contextmanager
-def mastodon_errors(handle: str) -> Iterator[None]:
-    """Mastodon.py's exceptions as socialbot's network errors."""
+def mastodon_errors(handle: str, client: Mastodon | None = None) -> Iterator[None]:
+    """Mastodon.py's exceptions as socialbot's network errors; a rate limit waits until the reset the
+    server's X-RateLimit-Reset named (kept by Mastodon.py on the client), else five minutes."""
     where = f"mastodon: {handle}"
     try:
         yield
     except MastodonRatelimitError as exc:
-        raise RateLimited(f"{where}: rate limited", datetime.now(UTC) + timedelta(minutes=5)) from exc
+        now = datetime.now(UTC)
+        reset = getattr(client, "ratelimit_reset", None)
+        until = datetime.fromtimestamp(reset, UTC) if reset and reset > now.timestamp() else None
+        raise RateLimited(f"{where}: rate limited", until or now + timedelta(minutes=5)) from exc
     except MastodonUnauthorizedError as exc:
         raise AuthFailed(f"{where}: the access token was refused ({api_error_text(exc)})") from exc
     except (MastodonNetworkError, MastodonServerError) as exc:

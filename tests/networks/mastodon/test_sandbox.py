@@ -81,3 +81,23 @@ def test_an_upload_is_processed_in_the_background_as_mastodon_does(sandbox: str,
     assert looked.json()["description"] == "A rally"
     posted = client.status_post(f"Now {uuid.uuid4().hex[:6]}", media_ids=[media_id])
     assert posted["id"]
+
+
+def test_a_rate_limited_post_waits_for_the_reset_mastodon_names(sandbox: str) -> None:
+    from datetime import UTC, datetime, timedelta
+
+    from socialbot.config import load_config
+    from socialbot.dispatch.publishers import Publishers
+    from socialbot.networks.base import RateLimited
+    from tests.conftest import ROOT
+
+    control(sandbox, "POST", "faults", {"network": "mastodon", "rate_limited_for": 3600})
+    publishers = Publishers(load_config(ROOT / "feeds.toml", SANDBOX_ENV), SANDBOX_ENV, sandbox)
+    try:
+        with pytest.raises(RateLimited) as limited:
+            publishers.get("network-mastodon").publish_part(f"Rally {uuid.uuid4().hex[:6]}", [], "key-1")
+    finally:
+        publishers.close()
+    # Mastodon's X-RateLimit-Reset said an hour: not the five minutes guessed before.
+    wait = limited.value.reset_at - datetime.now(UTC)
+    assert timedelta(minutes=55) < wait <= timedelta(minutes=61)
