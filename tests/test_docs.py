@@ -65,3 +65,16 @@ def network_setting_keys() -> list[str]:
 def test_every_network_setting_is_documented(key: str) -> None:
     network, name = key.split(".")
     assert f"[network.{network}]" in README and f"`{name}`" in README
+
+
+def test_the_recordings_defect_map_names_tests_that_exist() -> None:
+    # tests/recordings/README.md maps each defect real answers showed to its tests; `::name` alone
+    # means the file named last before it.
+    section = (ROOT / "tests" / "recordings" / "README.md").read_text().split("## The defects")[1]
+    named, current = 0, ""
+    for row in section.splitlines()[4:]:
+        for found in re.finditer(r"`(tests/[^`:]+\.py)?::(test_\w+)`", row):
+            current = found.group(1) or current
+            assert f"def {found.group(2)}(" in (ROOT / current).read_text(), (current, found.group(2))
+            named += 1
+    assert named >= 30
