@@ -39,7 +39,9 @@ def facets(text: str) -> list[tuple[str, str]]:
         ),
     ],
 )
-def test_hashtags_are_tag_facets_and_a_links_trailing_punctuation_is_left_out(text: str, expected: list[tuple[str, str]]) -> None:
+def test_hashtags_are_tag_facets_and_a_links_trailing_punctuation_is_left_out(
+    text: str, expected: list[tuple[str, str]]
+) -> None:
     assert facets(text) == expected
 
 

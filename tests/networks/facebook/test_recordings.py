@@ -7,8 +7,6 @@ import json
 from datetime import UTC, datetime
 from typing import Any
 
-import pytest
-
 from socialbot.networks.facebook.collect import next_page, page_post
 from tests.conftest import ROOT
 
@@ -59,58 +57,56 @@ def test_a_recorded_group_feed_leaves_out_the_post_with_nothing_to_show() -> Non
     assert next_page(page) is not None
 
 
-def test_a_recorded_missing_permission_error_parks_the_source_with_what_to_do() -> None:
-    from socialbot.networks.base import AuthFailed, SourceRef
+JSON = {"Content-Type": ["application/json; charset=UTF-8"]}
+
+
+def collected_over_http(*answers: Any, page: str = "4", cursor: str | None = None) -> tuple[Any, Any]:
+    """What the collector fetched (or the error it raised) from a server replaying the answers, and
+    the requests it made."""
+    from socialbot.networks.base import SourceRef
     from socialbot.networks.facebook import FacebookSettings
     from socialbot.networks.facebook.collect import FacebookCollector
-    from tests.recordings.cassettes import Recorded, replaying
+    from tests.recordings.cassettes import replaying
 
-    error = Recorded(
-        "GET",
-        "",
-        400,
-        {"Content-Type": ["application/json; charset=UTF-8"]},
-        recorded("error_permission.json"),
-    )
-    with replaying(error) as server:
+    with replaying(*answers, by_query=True) as server:
         collector = FacebookCollector(
             FacebookSettings(), {"SOCIALBOT_FACEBOOK_READ_TOKEN": "token"}, server.base
         )
         try:
-            with pytest.raises(AuthFailed) as parked:
-                collector.fetch_new(SourceRef(1, "facebook", "somepage", None, None, None, None, {}, None))
+            return collector.fetch_new(SourceRef(1, "facebook", page, None, cursor)), server.requests
+        except Exception as error:  # handed to the test, which checks its type
+            return error, server.requests
         finally:
             collector.close()
-    message = str(parked.value)
+
+
+def test_a_recorded_missing_permission_error_parks_the_source_with_what_to_do() -> None:
+    from socialbot.networks.base import AuthFailed
+    from tests.recordings.cassettes import Recorded
+
+    parked, asked = collected_over_http(
+        Recorded("GET", "", 400, JSON, recorded("error_permission.json")), page="somepage"
+    )
+    assert isinstance(parked, AuthFailed)
+    message = str(parked)
     assert (
         "code 100" in message
         and "pages_read_engagement" in message
         and "Page Public Content Access" in message
     )
-    ((method, path, _),) = server.requests
+    ((method, path, _),) = asked
     assert method == "GET" and "/somepage/posts" in path
 
 
 def test_app_secret_proof_error_in_graphs_recorded_words_parks_the_source_with_that_reason() -> None:
     # Graph writes "app secret proof" here, not "appsecret_proof": the source was not parked with
     # the advice (python-facebook's recorded testdata/error.json).
-    from socialbot.networks.base import AuthFailed, SourceRef
-    from socialbot.networks.facebook import FacebookSettings
-    from socialbot.networks.facebook.collect import FacebookCollector
-    from tests.recordings.cassettes import Recorded, replaying
+    from socialbot.networks.base import AuthFailed
+    from tests.recordings.cassettes import Recorded
 
-    body = recorded("error_app_secret_proof.json")
-    error = Recorded("GET", "", 400, {"Content-Type": ["application/json; charset=UTF-8"]}, body)
-    with replaying(error) as server:
-        collector = FacebookCollector(
-            FacebookSettings(), {"SOCIALBOT_FACEBOOK_READ_TOKEN": "token"}, server.base
-        )
-        try:
-            with pytest.raises(AuthFailed) as parked:
-                collector.fetch_new(SourceRef(1, "facebook", "4", None, None, None, None, {}, None))
-        finally:
-            collector.close()
-    message = str(parked.value)
+    parked, _ = collected_over_http(Recorded("GET", "", 400, JSON, recorded("error_app_secret_proof.json")))
+    assert isinstance(parked, AuthFailed)
+    message = str(parked)
     assert (
         "requires appsecret_proof (code 100)" in message
         and "set [network.facebook] app_secret_env" in message
@@ -119,26 +115,13 @@ def test_app_secret_proof_error_in_graphs_recorded_words_parks_the_source_with_t
 
 
 def test_two_recorded_time_based_pages_are_followed_over_http_and_each_post_kept_once() -> None:
-    from socialbot.networks.base import SourceRef
-    from socialbot.networks.facebook import FacebookSettings
-    from socialbot.networks.facebook.collect import FacebookCollector
-    from tests.recordings.cassettes import Recorded, replaying
+    from tests.recordings.cassettes import Recorded
 
-    json_type = {"Content-Type": ["application/json; charset=UTF-8"]}
-    first = Recorded("GET", "/4/posts", 200, json_type, recorded("page_posts.json"))
-    second = Recorded("GET", "/4/posts?until=1624385168", 200, json_type, recorded("page_posts_p2.json"))
-    with replaying(second, first, by_query=True) as server:
-        collector = FacebookCollector(
-            FacebookSettings(), {"SOCIALBOT_FACEBOOK_READ_TOKEN": "token"}, server.base
-        )
-        try:
-            fetched = collector.fetch_new(
-                SourceRef(1, "facebook", "4", None, "1623000000", None, None, {}, None)
-            )
-        finally:
-            collector.close()
+    first = Recorded("GET", "/4/posts", 200, JSON, recorded("page_posts.json"))
+    second = Recorded("GET", "/4/posts?until=1624385168", 200, JSON, recorded("page_posts_p2.json"))
+    fetched, asked = collected_over_http(second, first, cursor="1623000000")
     assert fetched.requests == 2, "page 1's next link followed; page 2 has none, so it is the last"
-    (_, page_one, _), (_, page_two, _) = server.requests
+    (_, page_one, _), (_, page_two, _) = asked
     assert "until" not in page_one and "since=1623000001" in page_one
     assert "until=1624385168" in page_two and "since=1623000001" in page_two, "the request's since kept"
     # python-facebook's page 2 repeats page 1's posts: every post is kept once, newest first.

@@ -139,32 +139,27 @@ LINK = (
 )
 
 
+def collected_over_http(answer: Any, cursor: str | None = None) -> Any:
+    """The recorded account's statuses collected from a server replaying answer."""
+    from tests.recordings.cassettes import replaying
+
+    with replaying(answer) as server:
+        collector = MastodonCollector(MastodonSettings(), {}, server.base)
+        try:
+            account = "mastodonpy_test@mastodon.social"
+            return collector.fetch_new(SourceRef(1, "mastodon", account, "109440137734600341", cursor))
+        finally:
+            collector.close()
+
+
 def test_a_recorded_page_of_statuses_is_collected_over_http_with_every_field() -> None:
-    from socialbot.networks.mastodon.collect import MastodonCollector
-    from tests.recordings.cassettes import Recorded, replaying
+    from tests.recordings.cassettes import Recorded
 
     page = recorded("statuses_page.json")
     answer = Recorded(
         "GET", "", 200, {"Content-Type": ["application/json; charset=utf-8"], "Link": [LINK]}, page
     )
-    with replaying(answer) as server:
-        collector = MastodonCollector(MastodonSettings(), {}, server.base)
-        try:
-            fetched = collector.fetch_new(
-                SourceRef(
-                    1,
-                    "mastodon",
-                    "mastodonpy_test@mastodon.social",
-                    "109440137734600341",
-                    None,
-                    None,
-                    None,
-                    {},
-                    None,
-                )
-            )
-        finally:
-            collector.close()
+    fetched = collected_over_http(answer)
     assert [p.text for p in fetched.posts] == [f"Toot number {n}!" for n in (4, 3, 2, 1, 0)]
     assert fetched.cursor == "109440145488560756", "the newest id, for the next round's min_id"
     assert fetched.platform_id == "109440137734600341" and fetched.requests == 1
@@ -190,30 +185,13 @@ def test_a_recorded_status_behind_a_content_warning_keeps_its_warning() -> None:
 
 
 def test_a_recorded_followers_only_status_never_enters_the_feed_over_http() -> None:
-    from tests.recordings.cassettes import Recorded, interactions, replaying
+    from tests.recordings.cassettes import Recorded, interactions
 
     (public,) = interactions("mastodon/status_post_cw_public.yaml")
     (private,) = interactions("mastodon/status_post_cw_private.yaml")
     assert private.body["visibility"] == "private"
     page = Recorded("GET", "", 200, {"Content-Type": ["application/json"]}, [public.body, private.body])
-    with replaying(page) as server:
-        collector = MastodonCollector(MastodonSettings(), {}, server.base)
-        try:
-            fetched = collector.fetch_new(
-                SourceRef(
-                    1,
-                    "mastodon",
-                    "mastodonpy_test@mastodon.social",
-                    "109440137734600341",
-                    "1",
-                    None,
-                    None,
-                    {},
-                    None,
-                )
-            )
-        finally:
-            collector.close()
+    fetched = collected_over_http(page, cursor="1")
     assert [(p.external_id, p.content_warning) for p in fetched.posts] == [
         ("109440146826798591", "Content warning")
     ]

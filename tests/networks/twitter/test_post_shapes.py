@@ -100,9 +100,7 @@ def test_the_sandbox_history_has_retweets_collected_as_their_originals(sandbox: 
 
     collector = TwitterCollector(TwitterSettings(), {"SOCIALBOT_X_BEARER_TOKEN": "sandbox-bearer"}, sandbox)
     try:
-        shared = collector.fetch_new(
-            SourceRef(1, "twitter", "ph_lla", options={"include_reposts": True})
-        )
+        shared = collector.fetch_new(SourceRef(1, "twitter", "ph_lla", options={"include_reposts": True}))
         own = collector.fetch_new(SourceRef(2, "twitter", "ph_lla"))
     finally:
         collector.close()
