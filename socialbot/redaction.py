@@ -32,7 +32,8 @@ PATTERNS = [
     # a password in a database or notification URL: scheme://user:password@host
     re.compile(r"([a-z][a-z0-9+.-]*://[^\s:/@]+:)[^\s@/]+(@)"),
 ]
-# Logged at DEBUG with credentials in them; kept at INFO unless -vv.
+# Logged at DEBUG with credentials in them; kept at INFO unless -vv, and at WARNING without -v (httpx
+# logs every request at INFO: a line per source per round).
 CHATTY = (
     "urllib3",
     "requests_oauthlib",
@@ -98,13 +99,15 @@ def secret_values(env: Mapping[str, str]) -> list[str]:
 
 
 def install(verbose: int, env: Mapping[str, str]) -> None:
-    """Put the filter on every handler of the root logger; quieten chatty libraries below -vv."""
+    """Put the filter on every handler of the root logger; quieten chatty libraries below -vv (and
+    their every-request lines without -v)."""
     REDACTOR.add(secret_values(env))
     for handler in logging.getLogger().handlers:
         if REDACTOR not in handler.filters:
             handler.addFilter(REDACTOR)
+    level = logging.DEBUG if verbose > 1 else logging.INFO if verbose else logging.WARNING
     for name in CHATTY:
-        logging.getLogger(name).setLevel(logging.DEBUG if verbose > 1 else logging.INFO)
+        logging.getLogger(name).setLevel(level)
 
 
 def configured_secrets(config: Config, env: Mapping[str, str]) -> list[str]:

@@ -90,3 +90,26 @@ def test_verbose_collect_and_dispatch_log_no_credential(tmp_path: Path, sandbox:
     assert "DEBUG" in logged and ": sent" in logged, "the run was verbose and published"
     leaked = {name for name, value in SANDBOX_ENV.items() if value in logged}
     assert leaked == set()
+
+
+def test_a_quiet_collect_logs_no_line_per_request(tmp_path: Path, sandbox: str) -> None:
+    # httpx logs every request at INFO: without -v a round over 89 sources printed 89 such lines.
+    def collect(*verbose: str) -> str:
+        url = f"sqlite:///{tmp_path / f'bot{len(verbose)}.db'}"
+        assert socialbot("--database-url", url, "db", "upgrade").returncode == 0
+        assert socialbot("--database-url", url, "groups", "sync").returncode == 0
+        done = socialbot(
+            *verbose,
+            "--database-url",
+            url,
+            "collect",
+            "--sandbox",
+            sandbox,
+            "--group",
+            "labour-left-alliance",
+        )
+        assert done.returncode == 0 and "new posts" in done.stdout, done.stderr
+        return done.stdout + done.stderr
+
+    assert "HTTP Request:" not in collect()
+    assert "HTTP Request:" in collect("-v"), "with -v each request is shown"
