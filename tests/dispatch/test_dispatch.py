@@ -261,7 +261,9 @@ def test_reconcile_recognises_its_own_post_with_ampersand_angle_and_emoji(
     with db.begin() as session:
         session.get(Delivery, claimed).sending_part = 0  # type: ignore[union-attr]
     # The part's request left and was published; the crash came before its answer was recorded.
-    publishers.get(account).publish_part(f"Check your inbox & vote <today> ✊ #GV6 {run}", [], f"k-{claimed}")
+    publishers.get(account).publish_part(
+        f"Check your inbox & vote <today> ✊ #GV6 {run}", [], f"k-{run}-{claimed}"
+    )
     decisions = reconcile_sending(db, publishers, datetime.now(UTC))
     assert [d.decision for d in decisions] == ["recorded"]
     dispatch_round(db, publishers, "restarted")

@@ -56,7 +56,7 @@ class MastodonSandbox:
         self.limits = RateLimits()
         self.idempotent: dict[tuple[str, str], tuple[float, dict[str, Any]]] = {}
         self.media_ids = itertools.count(110_000_000_000_000_000)
-        # Uploaded attachments by id; an id is processed once its GET has been answered.
+        # Uploaded attachments by id; an id is processed once its first GET has been answered.
         self.attachments: dict[str, dict[str, Any]] = {}
         self.processed: set[str] = set()
 
@@ -191,7 +191,7 @@ class MastodonSandbox:
     async def upload_media(self, request: Request) -> Response:
         """POST /api/v2/media: an image (multipart "file") and its description. Answered as Mastodon
         answers a file it processes in the background: 202 without a url, until GET /api/v1/media/:id
-        has seen it processed; a status naming it before then is refused."""
+        has answered 206 once; a status naming it before then is refused."""
         account, refusal = self._user(request)
         if refusal or account is None:
             return refusal or api_error("The access token is invalid", 401)
@@ -215,14 +215,17 @@ class MastodonSandbox:
         return json_response(self.attachments[media_id] | {"url": None}, 202)
 
     async def media(self, request: Request) -> Response:
-        """GET /api/v1/media/:id: the attachment, processed from now on."""
+        """GET /api/v1/media/:id: 206 without a url while still processing (the first look), then the
+        attachment with its url (docs.joinmastodon.org/methods/media)."""
         account, refusal = self._user(request)
         if refusal or account is None:
             return refusal or api_error("The access token is invalid", 401)
         media_id = request.path_params["id"]
         if media_id not in self.attachments:
             return api_error("Record not found", 404)
-        self.processed.add(media_id)
+        if media_id not in self.processed:
+            self.processed.add(media_id)
+            return json_response(self.attachments[media_id] | {"url": None}, 206)
         return json_response(self.attachments[media_id])
 
     async def post_status(self, request: Request) -> Response:

@@ -62,7 +62,7 @@ def test_500_characters_with_urls_counted_as_23(sandbox: str, api: Any) -> None:
 
 def test_an_upload_is_processed_in_the_background_as_mastodon_does(sandbox: str, api: Any) -> None:
     # Mastodon answers 202 without a url while it processes a file; a status naming it too soon is
-    # refused (422), and GET /api/v1/media/:id gives the url once processed.
+    # refused (422); GET /api/v1/media/:id answers 206 while processing, then the url.
     client = api("https://mastodon.social")
     session = client.session
     headers = {"Authorization": f"Bearer {SANDBOX_ENV['SOCIALBOT_MASTODON_ACCESS_TOKEN']}"}
@@ -76,6 +76,8 @@ def test_an_upload_is_processed_in_the_background_as_mastodon_does(sandbox: str,
     media_id = uploaded.json()["id"]
     with pytest.raises(MastodonAPIError, match="not finished processing"):
         client.status_post(f"Too soon {uuid.uuid4().hex[:6]}", media_ids=[media_id])
+    looked = session.get(f"https://mastodon.social/api/v1/media/{media_id}", headers=headers)
+    assert looked.status_code == 206 and looked.json()["url"] is None, "206: still processing"
     looked = session.get(f"https://mastodon.social/api/v1/media/{media_id}", headers=headers)
     assert looked.status_code == 200 and looked.json()["url"].endswith(".png")
     assert looked.json()["description"] == "A rally"
