@@ -66,8 +66,11 @@ def test_the_recorded_wordpress_feed_is_fetched_over_http_and_parsed_once() -> N
     answer = Recorded("GET", "/feed/", 200, {"Content-Type": ["application/rss+xml; charset=UTF-8"]}, body)
     with replaying(answer) as server:
         collector = RssCollector(RssSettings(), server.base)
-        first = collector.fetch_new(SourceRef(1, "rss", URL))
-        again = collector.fetch_new(SourceRef(1, "rss", URL, content_digest=first.content_digest))
+        try:
+            first = collector.fetch_new(SourceRef(1, "rss", URL))
+            again = collector.fetch_new(SourceRef(1, "rss", URL, content_digest=first.content_digest))
+        finally:
+            collector.close()
     assert [p.permalink for p in first.posts] == [
         "http://www.norm2782.com/2009/03/wth-reading-books/",
         "http://www.norm2782.com/2009/02/my-first-few-weeks-in-new-zealand/",
