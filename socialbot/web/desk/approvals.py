@@ -16,8 +16,8 @@ from socialbot.access.roles import Action, Actor, can
 from socialbot.dispatch.send import parts_of
 from socialbot.queue import ops
 from socialbot.queue.text import LIMITS, measure
-from socialbot.store import Delivery, DeliveryState, ScheduledPost
-from socialbot.web.desk.guard import Desk, actor_of, signed_in, to_sign_in
+from socialbot.store import Delivery, DeliveryState, ScheduledPost, UserSession
+from socialbot.web.desk.guard import Desk, actor_of
 
 WAITING = (DeliveryState.PENDING_APPROVAL, DeliveryState.DRAFT)
 
@@ -76,19 +76,16 @@ def _counted(delivery: Delivery) -> list[tuple[str, int, int]]:
 def approval_routes(desk: Desk) -> list[Route]:
     """/desk/approvals."""
 
-    def page(request: Request) -> Response:
-        with desk.sessions.begin() as session:
-            current = signed_in(session, request)
-            if current is None:
-                return to_sign_in(request)
-            actor = actor_of(current)
-            return desk.page(
-                request,
-                "desk_approvals.html",
-                current=current,
-                lists=waiting(session, actor),
-                may_approve=can(actor, Action.APPROVE),
-                zone=desk.zone,
-            )
+    @desk.signed_in_page
+    def page(request: Request, session: Session, current: UserSession) -> Response:
+        actor = actor_of(current)
+        return desk.page(
+            request,
+            "desk_approvals.html",
+            current=current,
+            lists=waiting(session, actor),
+            may_approve=can(actor, Action.APPROVE),
+            zone=desk.zone,
+        )
 
     return [Route("/desk/approvals", page, methods=["GET"])]

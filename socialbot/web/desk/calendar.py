@@ -21,8 +21,8 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from socialbot.store import Account, Delivery, DeliveryState, Event, ScheduledPost
-from socialbot.web.desk.guard import Desk, signed_in, to_sign_in
+from socialbot.store import Account, Delivery, DeliveryState, Event, ScheduledPost, UserSession
+from socialbot.web.desk.guard import Desk
 
 # How many entries a day of the month view shows before "+N more" (the week view shows them all).
 MONTH_DAY_ENTRIES = 6
@@ -171,7 +171,8 @@ def event_entries(
 def calendar_routes(desk: Desk) -> list[Route]:
     """/desk/calendar."""
 
-    def page(request: Request) -> Response:
+    @desk.signed_in_page
+    def page(request: Request, session: Session, current: UserSession) -> Response:
         params = request.query_params
         view = "week" if params.get("view") == "week" else "month"
         today = datetime.now(UTC).astimezone(desk.zone).date()
@@ -186,38 +187,34 @@ def calendar_routes(desk: Desk) -> list[Route]:
             params.get("state", "") if params.get("state", "") in states else "",
         )
         first, last = span(view, day)
-        with desk.sessions.begin() as session:
-            current = signed_in(session, request)
-            if current is None:
-                return to_sign_in(request)
-            found = entries(session, desk.zone, first, last, filters)
-            campaigns = sorted(set(session.scalars(select(ScheduledPost.campaign).distinct())))
-            if view == "week":
-                earlier, later = day - timedelta(days=7), day + timedelta(days=7)
-            else:
-                earlier = (day.replace(day=1) - timedelta(days=1)).replace(day=1)
-                later = (day.replace(day=1) + timedelta(days=32)).replace(day=1)
-            weeks = [
-                [first + timedelta(days=7 * w + d) for d in range(7)]
-                for w in range(((last - first).days + 1) // 7)
-            ]
-            return desk.page(
-                request,
-                "desk_calendar.html",
-                current=current,
-                view=view,
-                day=day,
-                today=today,
-                weeks=weeks,
-                entries=found,
-                earlier=earlier,
-                later=later,
-                filters=filters,
-                campaigns=campaigns,
-                accounts=[a.key for a in desk.config.accounts],
-                states=states,
-                per_day=MONTH_DAY_ENTRIES if view == "month" else None,
-                zone=desk.zone,
-            )
+        found = entries(session, desk.zone, first, last, filters)
+        campaigns = sorted(set(session.scalars(select(ScheduledPost.campaign).distinct())))
+        if view == "week":
+            earlier, later = day - timedelta(days=7), day + timedelta(days=7)
+        else:
+            earlier = (day.replace(day=1) - timedelta(days=1)).replace(day=1)
+            later = (day.replace(day=1) + timedelta(days=32)).replace(day=1)
+        weeks = [
+            [first + timedelta(days=7 * w + d) for d in range(7)]
+            for w in range(((last - first).days + 1) // 7)
+        ]
+        return desk.page(
+            request,
+            "desk_calendar.html",
+            current=current,
+            view=view,
+            day=day,
+            today=today,
+            weeks=weeks,
+            entries=found,
+            earlier=earlier,
+            later=later,
+            filters=filters,
+            campaigns=campaigns,
+            accounts=[a.key for a in desk.config.accounts],
+            states=states,
+            per_day=MONTH_DAY_ENTRIES if view == "month" else None,
+            zone=desk.zone,
+        )
 
     return [Route("/desk/calendar", page, methods=["GET"])]

@@ -14,6 +14,7 @@ from datetime import UTC, date, datetime, time
 from typing import Any
 
 from markupsafe import escape
+from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import FormData, UploadFile
 from starlette.requests import Request
@@ -202,21 +203,18 @@ def compose_routes(desk: Desk) -> list[Route]:
             editing=bool(fields.key),
         )
 
-    def page(request: Request) -> Response:
-        with desk.sessions.begin() as session:
-            current = signed_in(session, request)
-            if current is None:
-                return to_sign_in(request)
-            try:
-                authorize(actor_of(current), Action.COMPOSE)
-                fields = _editable(session, request.query_params.get("edit", ""), desk)
-            except Forbidden as exc:
-                return desk.refused(request, Refused(403, str(exc)), current)
-            except Refused as refused:
-                return desk.refused(request, refused, current)
-            if not fields.key:
-                fields.targets = [a.key for a in accounts() if a.network != "facebook"]
-            return show(request, current, fields, None)
+    @desk.signed_in_page
+    def page(request: Request, session: Session, current: UserSession) -> Response:
+        try:
+            authorize(actor_of(current), Action.COMPOSE)
+            fields = _editable(session, request.query_params.get("edit", ""), desk)
+        except Forbidden as exc:
+            return desk.refused(request, Refused(403, str(exc)), current)
+        except Refused as refused:
+            return desk.refused(request, refused, current)
+        if not fields.key:
+            fields.targets = [a.key for a in accounts() if a.network != "facebook"]
+        return show(request, current, fields, None)
 
     async def submit(request: Request) -> Response:
         async with request.form(max_files=IMAGES, max_fields=100) as form:

@@ -127,20 +127,17 @@ def event_routes(desk: Desk) -> list[Route]:
             zone=desk.zone,
         )
 
-    def page(request: Request) -> Response:
-        with desk.sessions.begin() as session:
-            current = signed_in(session, request)
-            if current is None:
-                return to_sign_in(request)
-            ref = request.query_params.get("edit", "")
-            if not ref:
-                form = EventForm(targets=[a.key for a in desk.config.accounts if a.network != "facebook"])
-                form.reminders = {"morning": "", "hour_before": "", "start": ""}
-                return show(request, current, form, [])
-            try:
-                return show(request, current, _editable(session, ref, desk), [])
-            except Refused as refused:
-                return desk.refused(request, refused, current)
+    @desk.signed_in_page
+    def page(request: Request, session: Session, current: UserSession) -> Response:
+        ref = request.query_params.get("edit", "")
+        if not ref:
+            form = EventForm(targets=[a.key for a in desk.config.accounts if a.network != "facebook"])
+            form.reminders = {"morning": "", "hour_before": "", "start": ""}
+            return show(request, current, form, [])
+        try:
+            return show(request, current, _editable(session, ref, desk), [])
+        except Refused as refused:
+            return desk.refused(request, refused, current)
 
     async def submit(request: Request) -> Response:
         async with request.form(max_files=0, max_fields=100) as raw:

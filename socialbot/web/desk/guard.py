@@ -137,6 +137,21 @@ class Desk:
                 return self.refused(request, Refused(status, str(exc)))
         return None
 
+    def signed_in_page(
+        self, show: Callable[[Request, Session, UserSession], Response]
+    ) -> Callable[[Request], Response]:
+        """A GET endpoint for signed-in officers: show(request, session, the signed-in session) in one
+        transaction; anyone else goes to the sign-in page, coming back here afterwards."""
+
+        def endpoint(request: Request) -> Response:
+            with self.sessions.begin() as session:
+                current = signed_in(session, request)
+                if current is None:
+                    return to_sign_in(request)
+                return show(request, session, current)
+
+        return endpoint
+
     def refused(self, request: Request, error: Refused, current: UserSession | None = None) -> HTMLResponse:
         """The 403 (or other) page: what was refused and why."""
         return self.page(request, "desk_refused.html", error.status, current, reason=error.reason)

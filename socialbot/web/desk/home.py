@@ -19,8 +19,6 @@ from socialbot.web.desk.guard import (
     Desk,
     Refused,
     actor_of,
-    signed_in,
-    to_sign_in,
 )
 from socialbot.web.desk.posts import STATE_WORDS
 
@@ -74,42 +72,36 @@ def overview(session: Session, now: datetime) -> dict[str, list[PostRow]]:
 def home_routes(desk: Desk) -> list[Route]:
     """/desk, its actions, and /desk/users."""
 
-    def home(request: Request) -> Response:
-        with desk.sessions.begin() as session:
-            current = signed_in(session, request)
-            if current is None:
-                return to_sign_in(request)
-            actor = actor_of(current)
-            return desk.page(
-                request,
-                "desk_home.html",
-                current=current,
-                actor=actor,
-                lists=overview(session, datetime.now(UTC)),
-                words=STATE_WORDS,
-                may_approve=can(actor, Action.APPROVE),
-                zone=desk.zone,
-            )
+    @desk.signed_in_page
+    def home(request: Request, session: Session, current: UserSession) -> Response:
+        actor = actor_of(current)
+        return desk.page(
+            request,
+            "desk_home.html",
+            current=current,
+            actor=actor,
+            lists=overview(session, datetime.now(UTC)),
+            words=STATE_WORDS,
+            may_approve=can(actor, Action.APPROVE),
+            zone=desk.zone,
+        )
 
-    def users(request: Request) -> Response:
-        with desk.sessions.begin() as session:
-            current = signed_in(session, request)
-            if current is None:
-                return to_sign_in(request)
-            try:
-                authorize(actor_of(current), Action.MANAGE_USERS)
-            except Forbidden as exc:
-                return desk.refused(request, Refused(403, str(exc)), current)
-            listed = list(session.scalars(select(User).order_by(User.username)))
-            live = {s.user_id for s in session.scalars(select(UserSession))}
-            return desk.page(
-                request,
-                "desk_users.html",
-                current=current,
-                users=listed,
-                live=live,
-                zone=desk.zone,
-            )
+    @desk.signed_in_page
+    def users(request: Request, session: Session, current: UserSession) -> Response:
+        try:
+            authorize(actor_of(current), Action.MANAGE_USERS)
+        except Forbidden as exc:
+            return desk.refused(request, Refused(403, str(exc)), current)
+        listed = list(session.scalars(select(User).order_by(User.username)))
+        live = {s.user_id for s in session.scalars(select(UserSession))}
+        return desk.page(
+            request,
+            "desk_users.html",
+            current=current,
+            users=listed,
+            live=live,
+            zone=desk.zone,
+        )
 
     return [
         Route("/desk", home, methods=["GET"]),

@@ -14,14 +14,12 @@ from socialbot.access.roles import Action, Actor, can
 from socialbot.feed.moderation import ACTIONS, ModerationError, moderate
 from socialbot.feed.query import FeedError, FeedFilter, feed_page
 from socialbot.feed.view import item_view
-from socialbot.store import AuditEvent, Moderation, Post
+from socialbot.store import AuditEvent, Moderation, Post, UserSession
 from socialbot.web.desk.guard import (
     Desk,
     Refused,
     actor_of,
     posted,
-    signed_in,
-    to_sign_in,
 )
 
 PAGE = 30
@@ -47,39 +45,36 @@ def reasons(session: Session, post_ids: list[int]) -> dict[int, str]:
 def moderation_routes(desk: Desk) -> list[Route]:
     """/desk/feed and /desk/feed/ID/ACTION."""
 
-    def page(request: Request) -> Response:
+    @desk.signed_in_page
+    def page(request: Request, session: Session, current: UserSession) -> Response:
         cursor = request.query_params.get("cursor") or None
-        with desk.sessions.begin() as session:
-            current = signed_in(session, request)
-            if current is None:
-                return to_sign_in(request)
-            banned = desk.config.feed.banned_words
-            try:
-                shown = feed_page(session, FeedFilter(), PAGE, cursor, banned)
-            except FeedError as exc:
-                return desk.refused(request, Refused(400, str(exc)), current)
-            hidden = list(
-                session.scalars(
-                    select(Post)
-                    .where(Post.moderation == Moderation.HIDDEN)
-                    .order_by(Post.published_at.desc())
-                    .limit(50)
-                )
+        banned = desk.config.feed.banned_words
+        try:
+            shown = feed_page(session, FeedFilter(), PAGE, cursor, banned)
+        except FeedError as exc:
+            return desk.refused(request, Refused(400, str(exc)), current)
+        hidden = list(
+            session.scalars(
+                select(Post)
+                .where(Post.moderation == Moderation.HIDDEN)
+                .order_by(Post.published_at.desc())
+                .limit(50)
             )
-            base = desk.config.feed.base_url or str(request.base_url).rstrip("/")
-            views = [item_view(item, base, True) for item in shown.items]
-            return desk.page(
-                request,
-                "desk_feed.html",
-                current=current,
-                items=views,
-                hidden=hidden,
-                reasons=reasons(session, [v.item.id for v in views] + [p.id for p in hidden]),
-                banned=banned,
-                next_cursor=shown.next_cursor,
-                may_moderate=can(actor_of(current), Action.MODERATE),
-                zone=desk.zone,
-            )
+        )
+        base = desk.config.feed.base_url or str(request.base_url).rstrip("/")
+        views = [item_view(item, base, True) for item in shown.items]
+        return desk.page(
+            request,
+            "desk_feed.html",
+            current=current,
+            items=views,
+            hidden=hidden,
+            reasons=reasons(session, [v.item.id for v in views] + [p.id for p in hidden]),
+            banned=banned,
+            next_cursor=shown.next_cursor,
+            may_moderate=can(actor_of(current), Action.MODERATE),
+            zone=desk.zone,
+        )
 
     @posted
     def act(request: Request, form: dict[str, str]) -> Response:

@@ -14,8 +14,8 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from socialbot.access.roles import Actor
-from socialbot.store import Account, Delivery, DeliveryState, ScheduledPost
-from socialbot.web.desk.guard import Desk, actor_of, signed_in, to_sign_in
+from socialbot.store import Account, Delivery, DeliveryState, ScheduledPost, UserSession
+from socialbot.web.desk.guard import Desk, actor_of
 
 # Each entry lasts this long in the calendar (a post is an instant).
 ENTRY = timedelta(minutes=15)
@@ -61,13 +61,10 @@ def my_schedule(session: Session, actor: Actor, base: str, now: datetime) -> byt
 def my_calendar_routes(desk: Desk) -> list[Route]:
     """/desk/calendar.ics."""
 
-    def download(request: Request) -> Response:
-        with desk.sessions.begin() as session:
-            current = signed_in(session, request)
-            if current is None:
-                return to_sign_in(request)
-            base = str(request.base_url).rstrip("/")
-            body = my_schedule(session, actor_of(current), base, datetime.now(UTC))
+    @desk.signed_in_page
+    def download(request: Request, session: Session, current: UserSession) -> Response:
+        base = str(request.base_url).rstrip("/")
+        body = my_schedule(session, actor_of(current), base, datetime.now(UTC))
         return Response(
             body,
             media_type="text/calendar; charset=utf-8",

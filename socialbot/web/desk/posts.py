@@ -19,15 +19,13 @@ from socialbot.dispatch.send import parts_of
 from socialbot.queue import ops
 from socialbot.queue.errors import QueueError
 from socialbot.queue.sync import UNSENT
-from socialbot.store import Delivery, DeliveryState
+from socialbot.store import Delivery, DeliveryState, UserSession
 from socialbot.web.desk.guard import (
     Desk,
     Refused,
     actor_of,
     posted,
     safe_next,
-    signed_in,
-    to_sign_in,
 )
 
 # What each state means to an officer, and what to do about it.
@@ -85,34 +83,31 @@ def post_routes(desk: Desk) -> list[Route]:
         refused = desk.change(request, form, apply, {QueueError: 409})
         return refused or RedirectResponse(safe_next(form.get("back")), 303)
 
-    def post_page(request: Request) -> Response:
+    @desk.signed_in_page
+    def post_page(request: Request, session: Session, current: UserSession) -> Response:
         ref = request.path_params["ref"]
-        with desk.sessions.begin() as session:
-            current = signed_in(session, request)
-            if current is None:
-                return to_sign_in(request)
-            try:
-                found = ops.find(session, ref)
-            except QueueError as exc:
-                return desk.refused(request, Refused(404, str(exc)), current)
-            post = found[0].scheduled_post
-            actor = actor_of(current)
-            events = trail(session, [("scheduled_post", post.id), *(("delivery", d.id) for d in found)])
-            states = {d.state for d in found}
-            return desk.page(
-                request,
-                "desk_post.html",
-                current=current,
-                post=post,
-                ref=f"{post.campaign}:{post.key}",
-                deliveries=[(d, parts_of(d), STATE_WORDS[d.state]) for d in found],
-                trail=[describe(e, desk.zone) for e in events],
-                zone=desk.zone,
-                offers=_offers(actor, post.created_by, post.source_file, states),
-                sent_back=ops.sent_back_note(session, post),
-                queued=request.query_params.get("queued") == "1",
-                next_due=min((d.due_at for d in found if d.state in UNSENT), default=None),
-            )
+        try:
+            found = ops.find(session, ref)
+        except QueueError as exc:
+            return desk.refused(request, Refused(404, str(exc)), current)
+        post = found[0].scheduled_post
+        actor = actor_of(current)
+        events = trail(session, [("scheduled_post", post.id), *(("delivery", d.id) for d in found)])
+        states = {d.state for d in found}
+        return desk.page(
+            request,
+            "desk_post.html",
+            current=current,
+            post=post,
+            ref=f"{post.campaign}:{post.key}",
+            deliveries=[(d, parts_of(d), STATE_WORDS[d.state]) for d in found],
+            trail=[describe(e, desk.zone) for e in events],
+            zone=desk.zone,
+            offers=_offers(actor, post.created_by, post.source_file, states),
+            sent_back=ops.sent_back_note(session, post),
+            queued=request.query_params.get("queued") == "1",
+            next_due=min((d.due_at for d in found if d.state in UNSENT), default=None),
+        )
 
     return [
         Route("/desk/posts/{ref}", post_page, methods=["GET"]),

@@ -15,14 +15,12 @@ from socialbot.access.audit import record
 from socialbot.access.roles import Action, Actor, authorize, can
 from socialbot.collect.round import collect_round
 from socialbot.collect.summary import source_status
-from socialbot.store import Group, Source
+from socialbot.store import Group, Source, UserSession
 from socialbot.web.desk.guard import (
     Desk,
     Refused,
     actor_of,
     posted,
-    signed_in,
-    to_sign_in,
 )
 
 # The worst first: what needs someone, then what failed last, then the rest.
@@ -39,25 +37,22 @@ def health_order(source: Source) -> tuple[int, int, str, str]:
 def source_routes(desk: Desk) -> list[Route]:
     """/desk/sources and /desk/sources/ID/collect."""
 
-    def page(request: Request) -> Response:
-        with desk.sessions.begin() as session:
-            current = signed_in(session, request)
-            if current is None:
-                return to_sign_in(request)
-            listed = sorted(
-                session.scalars(select(Source).join(Group).options(joinedload(Source.group))),
-                key=health_order,
-            )
-            return desk.page(
-                request,
-                "desk_sources.html",
-                current=current,
-                sources=[(s, source_status(s)) for s in listed],
-                may_collect=can(actor_of(current), Action.MANAGE_SOURCES),
-                now=datetime.now(UTC),
-                done=request.query_params.get("collected", ""),
-                zone=desk.zone,
-            )
+    @desk.signed_in_page
+    def page(request: Request, session: Session, current: UserSession) -> Response:
+        listed = sorted(
+            session.scalars(select(Source).join(Group).options(joinedload(Source.group))),
+            key=health_order,
+        )
+        return desk.page(
+            request,
+            "desk_sources.html",
+            current=current,
+            sources=[(s, source_status(s)) for s in listed],
+            may_collect=can(actor_of(current), Action.MANAGE_SOURCES),
+            now=datetime.now(UTC),
+            done=request.query_params.get("collected", ""),
+            zone=desk.zone,
+        )
 
     @posted
     def collect_now(request: Request, form: dict[str, str]) -> Response:
