@@ -4,6 +4,7 @@ and the filter's patterns one by one."""
 from __future__ import annotations
 
 import logging
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -51,6 +52,23 @@ def test_a_known_secret_is_redacted_in_messages_arguments_and_tracebacks() -> No
     assert redactor.redact("a short word") == "a short word", "too short to be a secret worth hiding"
 
 
+def collect_group(
+    url: str, sandbox: str, *options: str, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
+    """`socialbot collect` of the Labour Left Alliance's sources from the sandbox."""
+    return socialbot(
+        *options,
+        "--database-url",
+        url,
+        "collect",
+        "--sandbox",
+        sandbox,
+        "--group",
+        "labour-left-alliance",
+        env=env,
+    )
+
+
 def test_verbose_collect_and_dispatch_log_no_credential(tmp_path: Path, sandbox: str) -> None:
     url = f"sqlite:///{tmp_path / 'bot.db'}"
     assert socialbot("--database-url", url, "db", "upgrade").returncode == 0
@@ -61,17 +79,7 @@ def test_verbose_collect_and_dispatch_log_no_credential(tmp_path: Path, sandbox:
     assert add.returncode == 0, add.stderr
     outputs = []
     for env in ({}, SANDBOX_ENV):
-        collected = socialbot(
-            "-v",
-            "--database-url",
-            url,
-            "collect",
-            "--sandbox",
-            sandbox,
-            "--group",
-            "labour-left-alliance",
-            env=env,
-        )
+        collected = collect_group(url, sandbox, "-v", env=env)
         dispatched = socialbot(
             "-v",
             "--database-url",
@@ -98,16 +106,7 @@ def test_a_quiet_collect_logs_no_line_per_request(tmp_path: Path, sandbox: str) 
         url = f"sqlite:///{tmp_path / f'bot{len(verbose)}.db'}"
         assert socialbot("--database-url", url, "db", "upgrade").returncode == 0
         assert socialbot("--database-url", url, "groups", "sync").returncode == 0
-        done = socialbot(
-            *verbose,
-            "--database-url",
-            url,
-            "collect",
-            "--sandbox",
-            sandbox,
-            "--group",
-            "labour-left-alliance",
-        )
+        done = collect_group(url, sandbox, *verbose)
         assert done.returncode == 0 and "new posts" in done.stdout, done.stderr
         return done.stdout + done.stderr
 
