@@ -64,14 +64,11 @@ def original_id(post: SandboxPost) -> str:
     return str(int(post.id) - (86_400_000 << 22))
 
 
-def timeline_tweet(post: SandboxPost, q: Any) -> dict[str, Any]:
-    """A post as a timeline lists it; a retweet as X gives one: its own text a cut "RT @x: …", no
-    media of its own, the original named in referenced_tweets (and given whole in includes.tweets)."""
-    if not is_retweet(post):
-        return tweet_json(post, q)
-    original = tweet_json(post, q)
-    text = cut_text(f"RT @{RETWEETED['username']}: " + original.get("note_tweet", original)["text"])
-    retweet = {k: v for k, v in original.items() if k in ("created_at", "author_id", "conversation_id")}
+def retweet_json(post: SandboxPost, tweet: dict[str, Any]) -> dict[str, Any]:
+    """The seeded post (tweet, as tweet_json gave it) as a timeline lists a retweet: its own text a
+    cut "RT @x: …", no media of its own, the original named in referenced_tweets."""
+    text = cut_text(f"RT @{RETWEETED['username']}: " + tweet.get("note_tweet", tweet)["text"])
+    retweet = {k: v for k, v in tweet.items() if k in ("created_at", "author_id", "conversation_id")}
     return retweet | {
         "id": post.id,
         "text": text,
@@ -80,9 +77,9 @@ def timeline_tweet(post: SandboxPost, q: Any) -> dict[str, Any]:
     }
 
 
-def original_tweet(post: SandboxPost, q: Any) -> dict[str, Any]:
-    """The includes.tweets entry of a retweet: the original, with its media and author."""
-    original = tweet_json(post, q) | {"id": original_id(post), "edit_history_tweet_ids": [original_id(post)]}
+def original_json(post: SandboxPost, tweet: dict[str, Any]) -> dict[str, Any]:
+    """The includes.tweets entry of a retweet: the original (tweet), with its media and author."""
+    original = tweet | {"id": original_id(post), "edit_history_tweet_ids": [original_id(post)]}
     original.pop("referenced_tweets", None)
     if "author_id" in original:
         original["author_id"] = RETWEETED["id"]
@@ -92,7 +89,10 @@ def original_tweet(post: SandboxPost, q: Any) -> dict[str, Any]:
 def render_timeline(page: list[SandboxPost], q: Any, account: SandboxAccount) -> dict[str, Any]:
     """data, includes and meta as X returns them for a page of posts."""
     expansions = set(q.get("expansions", "").split(","))
-    body: dict[str, Any] = {"data": [timeline_tweet(p, q) for p in page], "meta": {"result_count": len(page)}}
+    # Each post is rendered once; a retweet's rendering is its original's too.
+    tweets = [(p, tweet_json(p, q)) for p in page]
+    data = [retweet_json(p, t) if is_retweet(p) else t for p, t in tweets]
+    body: dict[str, Any] = {"data": data, "meta": {"result_count": len(page)}}
     if page:
         body["meta"] |= {"newest_id": page[0].id, "oldest_id": page[-1].id}
     includes: dict[str, Any] = {}
@@ -108,7 +108,7 @@ def render_timeline(page: list[SandboxPost], q: Any, account: SandboxAccount) ->
         if media:
             includes["media"] = media
     if "referenced_tweets.id" in expansions and retweets:
-        includes["tweets"] = [original_tweet(p, q) for p in retweets]
+        includes["tweets"] = [original_json(p, t) for p, t in tweets if is_retweet(p)]
     users = [user_json(account)] if "author_id" in expansions and page else []
     if "referenced_tweets.id.author_id" in expansions and retweets:
         users.append(dict(RETWEETED))
